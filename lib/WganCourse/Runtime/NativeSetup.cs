@@ -1,0 +1,177 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace WganCourse.Runtime;
+
+/// <summary>What <see cref="NativeSetup.Ensure"/> found and did, in words a student can act on.</summary>
+public sealed record NativeReport(
+    string LibTorchSharp, string LibTorchDir, bool PatchNeeded, string? PatchedCopy,
+    IReadOnlyList<string> WeakenedVersions, string Message);
+
+/// <summary>
+/// Loads TorchSharp's native libraries so that TorchSharp works on Debian 12 and beside a foreign libtorch.
+/// <list type="bullet">
+/// <item>libLibTorchSharp.so (TorchSharp 0.107) requires GLIBCXX_3.4.32; Debian 12's libstdc++ stops at 3.4.30.
+/// The only symbol bound to that version is never called, so a copy with the requirement marked weak
+/// (VER_FLG_WEAK) loads and works. The copy goes under this library's own folder (inside the repository);
+/// the NuGet cache is never modified. Where libstdc++ already has the version, nothing is patched.</item>
+/// <item>Every libtorch library is loaded by absolute path from TorchSharp's own package, dependencies first,
+/// so a libtorch elsewhere on the library path (Debian's python3-torch) is never bound.</item>
+/// <item>Because LibTorchSharp is then already loaded, TorchSharp's first regular load succeeds and it never
+/// falls back to copying ~500 MB of natives into a <c>cpu/</c> folder.</item>
+/// </list>
+/// </summary>
+public static class NativeSetup
+{
+    /// <summary>The libtorch version TorchSharp 0.107.0 was built against (pinned in Directory.Packages.props).</summary>
+    public const string LibTorchVersion = "2.10.0";
+    /// <summary>Symbols known to be bound to a missing version and never called by TorchSharp.</summary>
+    static readonly HashSet<string> HarmlessSymbols = new() { "_ZSt21ios_base_library_initv" };
+    /// <summary>Set WGAN_COURSE_NATIVE_DIR to put the patched copy elsewhere.</summary>
+    public const string NativeDirVariable = "WGAN_COURSE_NATIVE_DIR";
+
+    static readonly object gate = new();
+    static NativeReport? report;
+    static readonly Dictionary<string, IntPtr> handles = new();
+
+    /// <summary>Idempotent; call before the first TorchSharp operation.</summary>
+    public static NativeReport Ensure()
+    {
+        lock (gate)
+        {
+            if (report is not null) return report;
+            if (!OperatingSystem.IsLinux())
+                return report = new NativeReport("", "", false, null, Array.Empty<string>(),
+                    "not Linux: TorchSharp loads its natives itself");
+            report = LoadLinux();
+            return report;
+        }
+    }
+
+    static NativeReport LoadLinux()
+    {
+        var torchAssembly = typeof(TorchSharp.torch).Assembly; // loads the managed assembly only
+        var (lts, libtorchDir) = Locate(torchAssembly);
+        var need = ElfFile.Read(lts);
+        var stdcxx = FindLibStdCxx();
+        var provided = stdcxx is null ? new HashSet<string>() : ElfFile.Read(stdcxx).DefinedVersions().ToHashSet();
+        var missing = need.RequiredVersions()
+            .Where(v => v.File == "libstdc++.so.6" && !v.IsWeak && !provided.Contains(v.Version)).ToList();
+
+        string toLoad = lts;
+        string? patched = null;
+        if (missing.Count > 0)
+        {
+            foreach (var m in missing)
+            {
+                var bound = need.SymbolsBoundTo(m.Index).Where(s => !HarmlessSymbols.Contains(s)).ToList();
+                if (bound.Count > 0)
+                    throw new NotSupportedException(
+                        $"{lts} needs {m.Version} of libstdc++ (found {stdcxx ?? "no libstdc++.so.6"}) for symbols that " +
+                        $"TorchSharp may call: {string.Join(", ", bound)}. Install a newer libstdc++ (GCC 13 or later).");
+            }
+            patched = WritePatchedCopy(lts, missing);
+            toLoad = patched;
+        }
+
+        // Dependencies first, each by absolute path, so DT_NEEDED lookups bind to these by SONAME.
+        foreach (var name in new[] { "libgomp-*.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+            foreach (var file in Directory.GetFiles(libtorchDir, name))
+                Load(file);
+        var lib = Load(toLoad);
+        TrySetResolver(torchAssembly, lib);
+
+        var msg = missing.Count == 0
+            ? $"TorchSharp natives loaded from {Path.GetDirectoryName(lts)} and {libtorchDir} (no patch needed)"
+            : $"system libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}: loaded a copy of libLibTorchSharp.so " +
+              $"with that requirement marked weak, {patched} (the NuGet cache is untouched)";
+        return new NativeReport(lts, libtorchDir, missing.Count > 0, patched, missing.Select(m => m.Version).ToList(), msg);
+    }
+
+    static IntPtr Load(string path)
+    {
+        if (handles.TryGetValue(path, out var h)) return h;
+        try { h = NativeLibrary.Load(path); }
+        catch (DllNotFoundException e)
+        {
+            throw new DllNotFoundException($"Could not load {path}: {e.Message}", e);
+        }
+        handles[path] = h;
+        return h;
+    }
+
+    static void TrySetResolver(Assembly torchAssembly, IntPtr lib)
+    {
+        try
+        {
+            NativeLibrary.SetDllImportResolver(torchAssembly, (name, _, _) =>
+                name == "LibTorchSharp" || name == "libLibTorchSharp" || name == "libLibTorchSharp.so" ? lib : IntPtr.Zero);
+        }
+        catch (InvalidOperationException) { /* a resolver is already set (second setup in one process) */ }
+    }
+
+    /// <summary>Finds libLibTorchSharp.so and the libtorch folder: next to the app, or in the NuGet package layout.</summary>
+    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly)
+    {
+        const string lts = "libLibTorchSharp.so", cpu = "libtorch_cpu.so";
+        var asmDir = Path.GetDirectoryName(torchAssembly.Location) ?? AppContext.BaseDirectory;
+        var appDirs = new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"),
+                              asmDir, Path.Combine(asmDir, "runtimes", "linux-x64", "native") };
+        var ltsPath = appDirs.Select(d => Path.Combine(d, lts)).FirstOrDefault(File.Exists);
+        var torchDir = appDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
+
+        // NuGet layout: <packages>/torchsharp/<ver>/lib/<tfm>/TorchSharp.dll
+        var home = Path.GetFullPath(Path.Combine(asmDir, "..", ".."));
+        var packages = Path.GetFullPath(Path.Combine(home, ".."));
+        ltsPath ??= new[] { Path.Combine(home, "runtimes", "linux-x64", "native", lts) }.FirstOrDefault(File.Exists);
+        var roots = new[] { Path.GetDirectoryName(packages)!, Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
+                            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") };
+        torchDir ??= roots.Where(r => r.Length > 0)
+            .Select(r => Path.Combine(r, "libtorch-cpu-linux-x64", LibTorchVersion, "runtimes", "linux-x64", "native"))
+            .FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
+        if (ltsPath is null || torchDir is null)
+            throw new DllNotFoundException(
+                $"TorchSharp's native libraries were not found (looked for {lts} and {cpu} next to {AppContext.BaseDirectory}, " +
+                $"{asmDir} and in the NuGet cache). Fix: reference the packages TorchSharp 0.107.0 and libtorch-cpu-linux-x64 " +
+                $"{LibTorchVersion} (in a notebook: run the setup cell first; in a project: `dotnet restore`).");
+        return (ltsPath, torchDir);
+    }
+
+    /// <summary>The libstdc++.so.6 this process uses (if loaded) or the dynamic linker would find.</summary>
+    public static string? FindLibStdCxx()
+    {
+        try
+        {
+            var mapped = File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(p => p.Length >= 6 && p[5].EndsWith("/libstdc++.so.6", StringComparison.Ordinal) || p.Length >= 6 && p[5].Contains("/libstdc++.so.6."))
+                .Select(p => p[5]).FirstOrDefault();
+            if (mapped is not null && File.Exists(mapped)) return mapped;
+        }
+        catch (IOException) { }
+        var dirs = (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(new[] { "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib" });
+        return dirs.Select(d => Path.Combine(d, "libstdc++.so.6")).FirstOrDefault(File.Exists);
+    }
+
+    static string WritePatchedCopy(string source, IReadOnlyList<ElfFile.VersionNeed> missing)
+    {
+        var elf = ElfFile.Read(source);
+        foreach (var m in elf.RequiredVersions().Where(r => missing.Any(m => m.File == r.File && m.Version == r.Version)))
+            elf.MarkWeak(m);
+        var hash = Convert.ToHexString(SHA256.HashData(elf.Bytes))[..16].ToLowerInvariant();
+        var root = Environment.GetEnvironmentVariable(NativeDirVariable);
+        if (string.IsNullOrEmpty(root))
+            root = Path.Combine(Path.GetDirectoryName(typeof(NativeSetup).Assembly.Location) ?? AppContext.BaseDirectory, "native-fix");
+        var dir = Path.Combine(root, hash);
+        var target = Path.Combine(dir, "libLibTorchSharp.so");
+        if (!File.Exists(target) || !SHA256.HashData(File.ReadAllBytes(target)).AsSpan().SequenceEqual(SHA256.HashData(elf.Bytes)))
+        {
+            Directory.CreateDirectory(dir);
+            var tmp = target + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllBytes(tmp, elf.Bytes);
+            File.Move(tmp, target, overwrite: true);
+        }
+        return target;
+    }
+}
