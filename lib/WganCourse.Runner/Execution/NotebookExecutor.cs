@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace WganCourse.Runner.Execution;
+
+/// <summary>How one notebook's execution ended.</summary>
+public enum Outcome { Ok, CellFailed, Timeout, KernelDied, HostError }
+
+public sealed record CellEvent(string Kind, int Index, int Ordinal, int Total, double Seconds, string? FirstLine, string? Message);
+
+public sealed record ExecutionResult(string Notebook, string OutputPath, Outcome Outcome, int? FailedCell, string? Error, double Seconds,
+                                     IReadOnlyList<double> CellSeconds, string Log);
+
+/// <summary>
+/// Executes a notebook in the real .NET Interactive kernel (the pinned dotnet-interactive tool, the one VS Code and
+/// Jupyter users run), driven by Jupyter's nbclient through lib/WganCourse.Runner/nbdriver.py. The kernel process is
+/// a child of the driver; a notebook that outlives its time limit is killed with its whole process tree.
+/// </summary>
+public static class NotebookExecutor
+{
+    public const string Python = "/usr/bin/python3";
+
+    /// <summary>Installs the kernelspec of the pinned tool under artifacts/jupyter (JUPYTER_PATH), once.</summary>
+    public static string EnsureKernelSpec()
+    {
+        var jupyter = Path.Combine(Repo.Artifacts, "jupyter");
+        var kernels = Path.Combine(jupyter, "kernels");
+        if (File.Exists(Path.Combine(kernels, ".net-csharp", "kernel.json"))) return jupyter;
+        Directory.CreateDirectory(kernels);
+        Run("dotnet", "tool restore", Repo.Root);
+        Run("dotnet", $"interactive jupyter install --path \"{kernels}\"", Repo.Root);
+        if (!File.Exists(Path.Combine(kernels, ".net-csharp", "kernel.json")))
+            throw new InvalidOperationException("`dotnet interactive jupyter install` did not write the .net-csharp kernelspec; run `dotnet tool restore` in the repository.");
+        return jupyter;
+    }
+
+    static void Run(string file, string args, string cwd)
+    {
+        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync(); p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"`{file} {args}` failed ({p.ExitCode}): {err.Result}");
+    }
+
+    public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
+                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900)
+    {
+        if (!File.Exists(Python))
+            throw new InvalidOperationException($"{Python} not found: install Debian's Jupyter client (`sudo apt-get install python3-nbclient jupyter-nbconvert`) or run `bash .ci/run`.");
+        var jupyter = EnsureKernelSpec();
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        var driver = Path.Combine(Repo.Root, "lib", "WganCourse.Runner", "nbdriver.py");
+        var psi = new ProcessStartInfo(Python)
+        {
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in new[] { driver, Path.GetFullPath(notebook), Path.GetFullPath(output), "--cell-timeout", cellTimeoutSeconds.ToString(),
+                                  "--cwd", Path.GetDirectoryName(Path.GetFullPath(notebook))! })
+            psi.ArgumentList.Add(a);
+        psi.Environment["JUPYTER_PATH"] = jupyter;
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+
+        var sw = Stopwatch.StartNew();
+        var log = new System.Text.StringBuilder();
+        var cells = new List<double>();
+        Outcome outcome = Outcome.Ok; int? failed = null; string? error = null; bool sawDone = false;
+        using var p = Process.Start(psi)!;
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
+        p.BeginErrorReadLine();
+        var reader = Task.Run(() =>
+        {
+            string? line;
+            while ((line = p.StandardOutput.ReadLine()) is not null)
+            {
+                lock (log) log.AppendLine(line);
+                if (!line.StartsWith('{')) continue;
+                JsonElement ev;
+                try { ev = JsonDocument.Parse(line).RootElement; } catch (JsonException) { continue; }
+                var kind = ev.GetProperty("event").GetString()!;
+                int Int(string n) => ev.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
+                string? Str(string n) => ev.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                double seconds = ev.TryGetProperty("seconds", out var s) ? s.GetDouble() : 0;
+                switch (kind)
+                {
+                    case "cell_done": cells.Add(seconds); break;
+                    case "error":
+                        failed = Int("index"); error = Str("message");
+                        outcome = Str("kind") switch { "timeout" => Outcome.Timeout, "dead-kernel" => Outcome.KernelDied, _ => Outcome.CellFailed };
+                        break;
+                    case "done": sawDone = true; break;
+                }
+                onEvent?.Invoke(new CellEvent(kind, Int("index"), Int("ordinal"), Int("total"), seconds, Str("first_line"), Str("message")));
+            }
+        });
+        if (!p.WaitForExit(limit))
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.WaitForExit();
+            outcome = Outcome.Timeout;
+            error = $"notebook exceeded its time limit of {limit.TotalSeconds:0} s (killed with its kernel)";
+            failed ??= -1;
+        }
+        reader.Wait(TimeSpan.FromSeconds(10));
+        if (outcome == Outcome.Ok && (!sawDone || p.ExitCode != 0))
+        {
+            outcome = Outcome.HostError;
+            error = $"the notebook driver exited with code {p.ExitCode} without finishing; its log:\n{Tail(log.ToString(), 3000)}";
+        }
+        return new ExecutionResult(Path.GetFileName(notebook), output, outcome, failed, error, sw.Elapsed.TotalSeconds, cells, log.ToString());
+    }
+
+    static string Tail(string s, int n) => s.Length <= n ? s : s[^n..];
+}

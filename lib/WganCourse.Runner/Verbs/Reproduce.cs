@@ -1,0 +1,104 @@
+using Spectre.Console;
+using WganCourse.Runner.Execution;
+using WganCourse.Runtime;
+using Profile = WganCourse.Runtime.Profile;
+
+namespace WganCourse.Runner.Verbs;
+
+/// <summary>
+/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [notebook ...]`: runs every notebook
+/// (or the ones named) in order in the real kernel, gathers their claims, writes executed copies, claims.json and
+/// report.html. Exit code 0 only if every notebook ran through and no claim failed.
+/// </summary>
+static class Reproduce
+{
+    public static int Run(string[] args)
+    {
+        var profile = Profile.Parse(Environment.GetEnvironmentVariable(Profile.Variable));
+        double? timeout = null; string? outDir = null; bool html = true;
+        var selected = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--profile" when i + 1 < args.Length: profile = Profile.Parse(args[++i]); break;
+                case "--timeout" when i + 1 < args.Length: timeout = double.Parse(args[++i]); break;
+                case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+                case "--no-html": html = false; break;
+                default:
+                    if (args[i].StartsWith("--")) { AnsiConsole.MarkupLine($"[red]unknown option {Markup.Escape(args[i])}[/]"); return 2; }
+                    selected.Add(args[i]); break;
+            }
+        }
+        var notebooks = Resolve(selected);
+        if (notebooks.Count == 0) { AnsiConsole.MarkupLine("[red]no notebooks found[/] under " + Markup.Escape(Repo.Notebooks)); return 2; }
+        var name = profile.ToString().ToLowerInvariant();
+        var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
+        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html);
+    }
+
+    static List<string> Resolve(List<string> selected)
+    {
+        var all = Directory.GetFiles(Repo.Notebooks, "*.ipynb").OrderBy(p => Path.GetFileName(p), StringComparer.Ordinal).ToList();
+        if (selected.Count == 0) return all;
+        return selected.Select(s =>
+        {
+            if (File.Exists(s)) return Path.GetFullPath(s);
+            var match = all.FirstOrDefault(p => Path.GetFileName(p).StartsWith(s, StringComparison.Ordinal));
+            return match ?? throw new FileNotFoundException($"no notebook '{s}' (give a path or a prefix such as 03)");
+        }).ToList();
+    }
+
+    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html)
+    {
+        var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
+        Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
+        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned)");
+        var runs = new List<ExecutionResult>();
+        var claims = new List<NotebookClaim>();
+        var pages = new Dictionary<string, string?>();
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        for (int n = 0; n < notebooks.Count; n++)
+        {
+            var nb = notebooks[n];
+            var file = Path.GetFileName(nb);
+            var claimsFile = Path.Combine(claimDir, Path.GetFileNameWithoutExtension(nb) + ".jsonl");
+            File.Delete(claimsFile);
+            var env = new Dictionary<string, string> { [Profile.Variable] = profile, [WganCourse.Claims.Claim.FileVariable] = claimsFile };
+            AnsiConsole.MarkupLine($"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
+            var result = NotebookExecutor.Execute(nb, Path.Combine(nbDir, file), env, limit, ev =>
+            {
+                if (ev.Kind == "cell_done")
+                    AnsiConsole.MarkupLine($"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
+                else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
+                    AnsiConsole.MarkupLine($"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
+            });
+            runs.Add(result);
+            var mine = Report.ReadClaims(file, claimsFile);
+            claims.AddRange(mine);
+            foreach (var c in mine)
+                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
+            if (result.Outcome != Outcome.Ok)
+                AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(result.Error ?? "")}");
+            AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
+            if (html && File.Exists(result.OutputPath)) pages[file] = Report.ToHtml(result.OutputPath, Path.Combine(outDir, "html"));
+        }
+        Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);
+
+        var table = new Table().AddColumns("notebook", "outcome", "seconds", "claims pass", "fail", "skipped");
+        foreach (var r in runs)
+        {
+            var cs = claims.Where(c => c.notebook == r.Notebook).ToList();
+            table.AddRow(Markup.Escape(r.Notebook), r.Outcome == Outcome.Ok ? "[green]ok[/]" : $"[red]{r.Outcome}[/]", $"{r.Seconds:0.0}",
+                         cs.Count(c => c.passed && !c.skipped).ToString(), cs.Count(c => !c.passed && !c.skipped) is var f and > 0 ? $"[red]{f}[/]" : "0",
+                         cs.Count(c => c.skipped).ToString());
+        }
+        AnsiConsole.Write(table);
+        var failedClaims = claims.Count(c => !c.passed && !c.skipped);
+        var failedRuns = runs.Count(r => r.Outcome != Outcome.Ok);
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(outDir, "report.html"))} · claims: {Markup.Escape(Path.Combine(outDir, "claims.json"))} · total {total.Elapsed.TotalSeconds:0} s");
+        if (failedClaims + failedRuns > 0)
+            AnsiConsole.MarkupLine($"[red]{failedRuns} notebook(s) failed, {failedClaims} claim(s) failed[/]");
+        return failedClaims + failedRuns > 0 ? 1 : 0;
+    }
+}

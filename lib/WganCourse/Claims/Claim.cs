@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WganCourse.Plots;
+using WganCourse.Runtime;
+
+namespace WganCourse.Claims;
+
+/// <summary>Whether a claim needs training (then the smoke profile records it as skipped) or is analytic (always checked).</summary>
+public enum ClaimKind { Training, Analytic }
+
+/// <summary>
+/// One checked claim: what the theory says (expected), what this run measured, the tolerance, and pass/fail.
+/// Shown inline as a badge; recorded for the runner's claims.json when WGAN_COURSE_CLAIMS_FILE is set.
+/// </summary>
+public sealed record ClaimResult(
+    string Id, string Statement, string Source, string Expected, string Measured, string Tolerance,
+    bool Passed, bool Skipped, string Profile, string? Note) : IHtmlDisplay
+{
+    [JsonIgnore] public string Status => Skipped ? "skipped" : Passed ? "pass" : "FAIL";
+
+    public string ToHtml()
+    {
+        var (bg, fg) = Skipped ? ("#eef0f3", "#555") : Passed ? ("#e6f4ea", "#137333") : ("#fce8e6", "#a50e0e");
+        string E(string s) => WebUtility.HtmlEncode(s);
+        return $"<div class=\"wgan-claim\" style=\"border-left:6px solid {fg};background:{bg};padding:6px 10px;margin:4px 0;font-family:sans-serif;font-size:13px\">" +
+               $"<b style=\"color:{fg}\">{E(Status.ToUpperInvariant())}</b> · <code>{E(Id)}</code> — {E(Statement)}<br/>" +
+               $"expected <b>{E(Expected)}</b> · measured <b>{E(Measured)}</b>" + (Tolerance.Length > 0 ? $" · tolerance {E(Tolerance)}" : "") +
+               $" · <span style=\"color:#666\">{E(Source)} · profile {E(Profile)}</span>" + (Note is null ? "" : $"<br/><i>{E(Note)}</i>") + "</div>";
+    }
+
+    public override string ToString() => $"[{Status}] {Id}: {Statement} — expected {Expected}, measured {Measured}" + (Tolerance.Length > 0 ? $" ({Tolerance})" : "");
+}
+
+/// <summary>The claims API: one call per claim cell. Numbers are formatted for people; raw values go to the record.</summary>
+public static class Claim
+{
+    public const string FileVariable = "WGAN_COURSE_CLAIMS_FILE";
+    static readonly List<ClaimResult> made = new();
+    static readonly object gate = new();
+
+    /// <summary>Claims made in this process (kernel), in order.</summary>
+    public static IReadOnlyList<ClaimResult> Made { get { lock (gate) return made.ToList(); } }
+
+    /// <summary>|measured − expected| ≤ tolerance (absolute), or ≤ tolerance·|expected| when <paramref name="relative"/>.</summary>
+    public static ClaimResult Near(string id, string statement, string source, double expected, double measured, double tolerance,
+                                   bool relative = false, ClaimKind kind = ClaimKind.Training, string? note = null)
+    {
+        if (!(tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), "tolerance must be ≥ 0");
+        var bound = relative ? tolerance * Math.Abs(expected) : tolerance;
+        var pass = double.IsFinite(measured) ? Math.Abs(measured - expected) <= bound : measured.Equals(expected);
+        return Record(id, statement, source, F(expected), F(measured), relative ? $"±{tolerance:P1} (relative)" : $"±{F(tolerance)}", pass, kind, note);
+    }
+
+    /// <summary>measured ≥ threshold.</summary>
+    public static ClaimResult AtLeast(string id, string statement, string source, double threshold, double measured,
+                                      ClaimKind kind = ClaimKind.Training, string? note = null) =>
+        Record(id, statement, source, "≥ " + F(threshold), F(measured), "", measured >= threshold, kind, note);
+
+    /// <summary>measured ≤ threshold.</summary>
+    public static ClaimResult AtMost(string id, string statement, string source, double threshold, double measured,
+                                     ClaimKind kind = ClaimKind.Training, string? note = null) =>
+        Record(id, statement, source, "≤ " + F(threshold), F(measured), "", measured <= threshold, kind, note);
+
+    /// <summary>A predicate claim: the caller states in words what was expected and what was seen.</summary>
+    public static ClaimResult That(string id, string statement, string source, string expected, string measured, bool holds,
+                                   ClaimKind kind = ClaimKind.Training, string? note = null) =>
+        Record(id, statement, source, expected, measured, "", holds, kind, note);
+
+    static ClaimResult Record(string id, string statement, string source, string expected, string measured, string tolerance,
+                              bool passed, ClaimKind kind, string? note)
+    {
+        if (string.IsNullOrWhiteSpace(id)) throw new ArgumentException("a claim needs an id, e.g. \"01.dstar\"", nameof(id));
+        var skipped = kind == ClaimKind.Training && !Profile.ChecksTrainingClaims;
+        if (skipped) note = (note is null ? "" : note + " ") + "Skipped in the smoke profile (structure only): the budgets are too small for this claim to mean anything.";
+        var r = new ClaimResult(id, statement, source, expected, measured, tolerance, passed, skipped, Profile.Describe(), note);
+        lock (gate)
+        {
+            made.RemoveAll(c => c.Id == id); // re-running a cell replaces its claim
+            made.Add(r);
+            var file = Environment.GetEnvironmentVariable(FileVariable);
+            if (!string.IsNullOrEmpty(file))
+                File.AppendAllText(file, JsonSerializer.Serialize(ClaimRecord.From(r)) + "\n");
+        }
+        return r;
+    }
+
+    /// <summary>Numbers as people read them: 4 significant digits, ∞ for infinities.</summary>
+    public static string F(double v) => double.IsPositiveInfinity(v) ? "+∞" : double.IsNegativeInfinity(v) ? "−∞" : double.IsNaN(v) ? "NaN"
+        : v.ToString(Math.Abs(v) >= 1e-3 && Math.Abs(v) < 1e5 || v == 0 ? "0.####" : "0.###e0", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The line the runner reads back (one JSON object per claim).</summary>
+public sealed record ClaimRecord(string id, string statement, string source, string expected, string measured, string tolerance,
+                                 bool passed, bool skipped, string profile, string? note)
+{
+    public static ClaimRecord From(ClaimResult r) => new(r.Id, r.Statement, r.Source, r.Expected, r.Measured, r.Tolerance, r.Passed, r.Skipped, r.Profile, r.Note);
+}

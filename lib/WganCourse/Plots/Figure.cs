@@ -1,0 +1,66 @@
+using System.Net;
+using Plotly.NET;
+
+namespace WganCourse.Plots;
+
+/// <summary>Anything the notebook shows as HTML (charts, image grids, claim badges, tables).</summary>
+public interface IHtmlDisplay
+{
+    string ToHtml();
+}
+
+/// <summary>
+/// A Plotly.NET chart that renders offline: the HTML refers to the page's <c>window.Plotly</c>, which the setup
+/// cell defines once from the plotly.js embedded in Plotly.NET.dll (no CDN, no require.js).
+/// </summary>
+public sealed class Figure(GenericChart chart, int width = 760, int height = 420) : IHtmlDisplay
+{
+    public GenericChart Chart => chart;
+    public int Width => width;
+    public int Height => height;
+
+    /// <summary>The plotly figure JSON (data + layout) as Plotly.NET writes it.</summary>
+    public string Json => GenericChart.toFigureJson(chart);
+
+    public string ToHtml()
+    {
+        var id = "wgan-plot-" + Guid.NewGuid().ToString("N")[..12];
+        return $"<div id=\"{id}\" style=\"width:{width}px;height:{height}px\"></div>\n<script type=\"text/javascript\">(function(){{" +
+               $"var fig={Json};var el=document.getElementById('{id}');fig.layout=fig.layout||{{}};fig.layout.width={width};fig.layout.height={height};" +
+               "function draw(){ if(window.Plotly){ window.Plotly.newPlot(el, fig.data, fig.layout, {responsive:true, displaylogo:false}); return true;} return false; }" +
+               "if(!draw()){ var n=0; var t=setInterval(function(){ if(draw()||++n>50){ clearInterval(t); if(!window.Plotly) el.innerHTML='<i>plotly.js is not loaded: run the setup cell (first cell) of this notebook.</i>'; } }, 100); }" +
+               "})();</script>";
+    }
+
+    public override string ToString() => $"Figure ({width}×{height})";
+}
+
+/// <summary>Several displays side by side (wrapping to new rows), each with an optional caption.</summary>
+public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>? captions = null) : IHtmlDisplay
+{
+    public string ToHtml() =>
+        "<div style=\"display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start\">" +
+        string.Concat(items.Select((it, i) => "<div>" + it.ToHtml() +
+            (captions is not null && i < captions.Count ? $"<div style=\"text-align:center;font-family:sans-serif;font-size:12px\">{WebUtility.HtmlEncode(captions[i])}</div>" : "") + "</div>")) +
+        "</div>";
+}
+
+/// <summary>A small HTML table (header + rows) for results such as the comparison table of notebook 08.</summary>
+public sealed class Table(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows, string? caption = null) : IHtmlDisplay
+{
+    public IReadOnlyList<string> Header => header;
+    public IReadOnlyList<IReadOnlyList<string>> Rows => rows;
+
+    public string ToHtml()
+    {
+        string E(string s) => WebUtility.HtmlEncode(s);
+        var td = "style=\"border:1px solid #ccc;padding:3px 8px;text-align:right\"";
+        return "<table style=\"border-collapse:collapse;font-family:sans-serif;font-size:13px\">" +
+               (caption is null ? "" : $"<caption style=\"text-align:left\">{E(caption)}</caption>") +
+               "<tr>" + string.Concat(header.Select(h => $"<th {td}>{E(h)}</th>")) + "</tr>" +
+               string.Concat(rows.Select(r => "<tr>" + string.Concat(r.Select(c => $"<td {td}>{E(c)}</td>")) + "</tr>")) + "</table>";
+    }
+
+    public override string ToString() =>
+        string.Join("\n", new[] { string.Join(" | ", header) }.Concat(rows.Select(r => string.Join(" | ", r))));
+}
