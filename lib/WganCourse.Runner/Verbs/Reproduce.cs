@@ -6,7 +6,7 @@ using Profile = WganCourse.Runtime.Profile;
 namespace WganCourse.Runner.Verbs;
 
 /// <summary>
-/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [notebook ...]`: runs every notebook
+/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots] [notebook ...]`: runs every notebook
 /// (or the ones named) in order in the real kernel, gathers their claims, writes executed copies, claims.json and
 /// report.html. Exit code 0 only if every notebook ran through and no claim failed.
 /// </summary>
@@ -15,7 +15,7 @@ static class Reproduce
     public static int Run(string[] args)
     {
         var profile = Profile.Parse(Environment.GetEnvironmentVariable(Profile.Variable));
-        double? timeout = null; string? outDir = null; bool html = true;
+        double? timeout = null; string? outDir = null; bool html = true, shots = false;
         var selected = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -25,6 +25,7 @@ static class Reproduce
                 case "--timeout" when i + 1 < args.Length: timeout = double.Parse(args[++i]); break;
                 case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
                 case "--no-html": html = false; break;
+                case "--screenshots": shots = true; break;
                 default:
                     if (args[i].StartsWith("--")) { AnsiConsole.MarkupLine($"[red]unknown option {Markup.Escape(args[i])}[/]"); return 2; }
                     selected.Add(args[i]); break;
@@ -34,7 +35,7 @@ static class Reproduce
         if (notebooks.Count == 0) { AnsiConsole.MarkupLine("[red]no notebooks found[/] under " + Markup.Escape(Repo.Notebooks)); return 2; }
         var name = profile.ToString().ToLowerInvariant();
         var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
-        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html);
+        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots);
     }
 
     static List<string> Resolve(List<string> selected)
@@ -49,7 +50,7 @@ static class Reproduce
         }).ToList();
     }
 
-    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html)
+    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false)
     {
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
@@ -79,9 +80,16 @@ static class Reproduce
             foreach (var c in mine)
                 AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
             if (result.Outcome != Outcome.Ok)
-                AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(result.Error ?? "")}");
+                AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
             AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
             if (html && File.Exists(result.OutputPath)) pages[file] = Report.ToHtml(result.OutputPath, Path.Combine(outDir, "html"));
+            if (shots && pages.GetValueOrDefault(file) is { } page)
+            {
+                var png = Path.Combine(outDir, "screenshots", Path.GetFileNameWithoutExtension(file) + ".png");
+                Directory.CreateDirectory(Path.GetDirectoryName(png)!);
+                Browser.Screenshot(page, png, height: 9000);
+                AnsiConsole.MarkupLine($"  screenshot (offline render): {Markup.Escape(png)}");
+            }
         }
         Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);
 

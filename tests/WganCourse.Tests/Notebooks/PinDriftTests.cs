@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Xunit;
+
+namespace WganCourse.Tests.Notebooks;
+
+/// <summary>Every notebook's `#r "nuget: X, V"` agrees with Directory.Packages.props, and every notebook starts with the shared setup.</summary>
+public class PinDriftTests
+{
+    static Dictionary<string, string> Pins() =>
+        XDocument.Load(Path.Combine(TestPaths.Repo, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(e => e.Attribute("Include")!.Value.ToLowerInvariant(), e => e.Attribute("Version")!.Value);
+
+    public static IEnumerable<object[]> AllNotebooks() =>
+        new[] { "notebooks", "tests/fixtures/notebooks" }
+            .SelectMany(d => Directory.GetFiles(Path.Combine(TestPaths.Repo, d), "*.ipynb", SearchOption.AllDirectories))
+            .Select(p => new object[] { Path.GetRelativePath(TestPaths.Repo, p) });
+
+    static IEnumerable<string> CodeCells(string relPath) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, relPath))).RootElement.GetProperty("cells").EnumerateArray()
+            .Where(c => c.GetProperty("cell_type").GetString() == "code")
+            .Select(c => c.GetProperty("source").ValueKind == JsonValueKind.Array
+                ? string.Concat(c.GetProperty("source").EnumerateArray().Select(s => s.GetString())) : c.GetProperty("source").GetString()!);
+
+    [Theory]
+    [MemberData(nameof(AllNotebooks))]
+    public void Nuget_references_match_the_central_pins(string notebook)
+    {
+        var pins = Pins();
+        var refs = CodeCells(notebook).SelectMany(c => Regex.Matches(c, "#r\\s+\"nuget:\\s*([^,\"]+),\\s*([^\"]+)\"")).ToList();
+        Assert.NotEmpty(refs);
+        foreach (Match m in refs)
+        {
+            var id = m.Groups[1].Value.Trim().ToLowerInvariant();
+            Assert.True(pins.ContainsKey(id), $"{notebook} references {id}, which Directory.Packages.props does not pin");
+            Assert.True(pins[id] == m.Groups[2].Value.Trim(), $"{notebook}: {id} {m.Groups[2].Value} but Directory.Packages.props pins {pins[id]}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllNotebooks))]
+    public void First_code_cell_is_the_shared_setup(string notebook)
+    {
+        var first = CodeCells(notebook).First();
+        foreach (var pkg in new[] { "TorchSharp", "libtorch-cpu-linux-x64", "Plotly.NET", "Plotly.NET.CSharp", "SkiaSharp" })
+            Assert.Contains($"#r \"nuget: {pkg}, ", first);
+        Assert.Matches("#r \"(\\.\\./)+lib/WganCourse/bin/WganCourse.dll\"", first);
+        Assert.Contains("WganCourse.Notebook.Setup(", first);
+        var depth = Path.GetDirectoryName(notebook)!.Split('/', '\\').Length;
+        Assert.Contains("#r \"" + string.Concat(Enumerable.Repeat("../", depth)) + "lib/WganCourse/bin/WganCourse.dll\"", first);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllNotebooks))]
+    public void Notebooks_are_committed_without_outputs(string notebook)
+    {
+        foreach (var c in JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, notebook))).RootElement.GetProperty("cells").EnumerateArray()
+                     .Where(c => c.GetProperty("cell_type").GetString() == "code"))
+            Assert.Empty(c.GetProperty("outputs").EnumerateArray());
+    }
+
+    [Fact]
+    public void The_library_pins_the_libtorch_version_it_loads()
+    {
+        Assert.Equal(WganCourse.Runtime.NativeSetup.LibTorchVersion, Pins()["libtorch-cpu-linux-x64"]);
+    }
+}

@@ -1,0 +1,50 @@
+using Xunit;
+
+namespace WganCourse.Tests.Notebooks;
+
+/// <summary>The runner executes fixture notebooks in the real dotnet-interactive kernel and judges them correctly.</summary>
+[Collection("notebooks")]
+public class RunnerTests
+{
+    [Fact]
+    public void A_good_notebook_passes_and_its_claim_is_recorded()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("good.ipynb"));
+        Assert.True(r.ExitCode == 0, r.Output);
+        var claim = Assert.Single(r.Claims.EnumerateArray());
+        Assert.Equal("fx.good", claim.GetProperty("id").GetString());
+        Assert.True(claim.GetProperty("passed").GetBoolean());
+        Assert.Equal("good.ipynb", claim.GetProperty("notebook").GetString());
+        Assert.True(File.Exists(Path.Combine(r.OutDir, "notebooks", "good.ipynb")), "executed copy missing");
+        Assert.Contains("fx.good", File.ReadAllText(Path.Combine(r.OutDir, "report.html")));
+    }
+
+    [Fact]
+    public void A_failing_claim_fails_the_run_but_later_cells_still_run()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("failing-claim.ipynb"));
+        Assert.Equal(1, r.ExitCode);
+        var claims = r.Claims.EnumerateArray().ToDictionary(c => c.GetProperty("id").GetString()!, c => c.GetProperty("passed").GetBoolean());
+        Assert.False(claims["fx.fails"]);
+        Assert.True(claims["fx.after"]);
+        Assert.Contains("1 claim(s) failed", r.Output);
+    }
+
+    [Fact]
+    public void A_throwing_cell_stops_the_notebook_and_is_reported_with_its_index()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("throwing-cell.ipynb"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("CellFailed at cell 2", r.Output);
+        Assert.Contains("fixture: this cell throws", r.Output);
+        Assert.Empty(r.Claims.EnumerateArray()); // the cell after the throw never ran
+    }
+
+    [Fact]
+    public void A_notebook_over_its_time_limit_is_killed_and_reported()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--timeout", "3", "--out", "{out}", RunnerProcess.Fixture("good.ipynb"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("Timeout", r.Output);
+    }
+}
