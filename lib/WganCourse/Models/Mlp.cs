@@ -1,0 +1,105 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace WganCourse.Models;
+
+/// <summary>Hidden-layer nonlinearity of the MLPs.</summary>
+public enum MlpActivation
+{
+    /// <summary>ReLU, as in the WGAN-GP toy script's G and D.</summary>
+    ReLU,
+    /// <summary>LeakyReLU with slope 0.2 (Radford et al.'s choice for D).</summary>
+    LeakyReLU,
+}
+
+/// <summary>
+/// Fully connected generators and discriminators/critics for the 1-D and 2-D toy data.
+/// <c>layers</c> counts hidden layers: <c>layers: 3, hidden: 128</c> is in → 128 → 128 → 128 → out, each hidden
+/// Linear followed by the activation, the last Linear without one (the layout of Gulrajani et al.'s toy script,
+/// which uses 3 hidden layers of 512).
+/// </summary>
+public static class Mlp
+{
+    /// <summary>G: z ∈ R^latentDim ~ N(0, I) → x ∈ R^outDim. <paramref name="tanhOutput"/> (off by default) squashes into
+    /// (−1, 1), which toy data outside that box (the ring has radius 1.414) cannot reach.</summary>
+    public static MlpGenerator Generator(int latentDim = 2, int outDim = 2, int hidden = 128, int layers = 3,
+                                         MlpActivation activation = MlpActivation.ReLU, bool tanhOutput = false) =>
+        new(latentDim, outDim, hidden, layers, activation, tanhOutput);
+
+    /// <summary>D or critic: x ∈ R^inDim → one raw score per sample (a logit for the GAN, unbounded for the WGAN).</summary>
+    public static MlpCritic Critic(int inDim = 2, int hidden = 128, int layers = 3, MlpActivation activation = MlpActivation.ReLU) =>
+        new(inDim, hidden, layers, activation);
+
+    internal static Sequential Stack(string name, int inDim, int outDim, int hidden, int layers, MlpActivation activation, bool tanhOutput)
+    {
+        if (inDim < 1) throw new ArgumentOutOfRangeException(nameof(inDim), inDim, "input dimension must be ≥ 1");
+        if (outDim < 1) throw new ArgumentOutOfRangeException(nameof(outDim), outDim, "output dimension must be ≥ 1");
+        if (hidden < 1) throw new ArgumentOutOfRangeException(nameof(hidden), hidden, "hidden width must be ≥ 1");
+        if (layers < 0) throw new ArgumentOutOfRangeException(nameof(layers), layers, "hidden layer count must be ≥ 0");
+        var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+        int width = inDim;
+        for (int i = 0; i < layers; i++)
+        {
+            modules.Add(($"linear{i}", nn.Linear(width, hidden)));
+            modules.Add(($"act{i}", activation == MlpActivation.ReLU ? nn.ReLU() : nn.LeakyReLU(0.2)));
+            width = hidden;
+        }
+        modules.Add(("out", nn.Linear(width, outDim)));
+        if (tanhOutput) modules.Add(("tanh", nn.Tanh()));
+        return nn.Sequential(modules);
+    }
+
+    internal static void CheckInput(Tensor x, int dim, string who)
+    {
+        if (x.dim() != 2 || x.shape[1] != dim)
+            throw new ArgumentException($"{who} expects [batch, {dim}] inputs, got [{string.Join(", ", x.shape)}]");
+        if (!x.is_floating_point())
+            throw new ArgumentException($"{who} expects floating-point inputs, got {x.dtype}");
+    }
+}
+
+/// <summary>The MLP generator (see <see cref="Mlp.Generator"/>).</summary>
+public sealed class MlpGenerator : GeneratorNet
+{
+    readonly Sequential net;
+    readonly int latentDim;
+
+    public int OutDim { get; }
+    public override int LatentDim => latentDim;
+
+    internal MlpGenerator(int latentDim, int outDim, int hidden, int layers, MlpActivation activation, bool tanhOutput) : base("MlpGenerator")
+    {
+        this.latentDim = latentDim;
+        OutDim = outDim;
+        net = Mlp.Stack("G", latentDim, outDim, hidden, layers, activation, tanhOutput);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor z)
+    {
+        Mlp.CheckInput(z, latentDim, "MLP generator");
+        return net.forward(z);
+    }
+}
+
+/// <summary>The MLP discriminator/critic (see <see cref="Mlp.Critic"/>). Output shape [batch, 1].</summary>
+public sealed class MlpCritic : CriticNet
+{
+    readonly Sequential net;
+
+    public int InDim { get; }
+
+    internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation) : base("MlpCritic")
+    {
+        InDim = inDim;
+        net = Mlp.Stack("D", inDim, 1, hidden, layers, activation, tanhOutput: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        Mlp.CheckInput(x, InDim, "MLP critic");
+        return net.forward(x);
+    }
+}

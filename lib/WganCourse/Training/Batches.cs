@@ -1,0 +1,94 @@
+using TorchSharp;
+using WganCourse.Data;
+using WganCourse.Runtime;
+using static TorchSharp.torch;
+
+namespace WganCourse.Training;
+
+/// <summary>
+/// Where the trainer gets real batches. <see cref="Next"/> returns X of shape [batch, ...] and, for labelled data,
+/// Y of shape [batch] (int64), both on the CPU (the trainer moves them to its device).
+/// </summary>
+public interface IBatchSource
+{
+    /// <summary>The next real batch (and its labels, or null for unlabelled data).</summary>
+    (Tensor X, Tensor? Y) Next(int batchSize);
+
+    /// <summary>Restarts the stream from <paramref name="seed"/>: the same seed gives the same batches.</summary>
+    void Reset(int seed);
+}
+
+/// <summary>Fresh samples from a toy distribution at every call (an infinite data set), from a private seeded generator.</summary>
+public sealed class ToyBatches : IBatchSource
+{
+    Generator generator;
+
+    public IToyDistribution Distribution { get; }
+
+    public ToyBatches(IToyDistribution distribution, int seed = Seeds.Default)
+    {
+        Distribution = distribution ?? throw new ArgumentNullException(nameof(distribution));
+        generator = Seeds.Generator(seed);
+    }
+
+    public (Tensor X, Tensor? Y) Next(int batchSize)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be ≥ 1");
+        return (Distribution.Sample(batchSize, generator), null);
+    }
+
+    public void Reset(int seed)
+    {
+        generator.Dispose();
+        generator = Seeds.Generator(seed);
+    }
+}
+
+/// <summary>
+/// Minibatches of a finite image set in shuffled epochs: each epoch is a fresh seeded permutation, and an epoch's last
+/// incomplete batch is dropped (so every batch has the requested size and no image repeats within an epoch).
+/// </summary>
+public sealed class ImageBatches : IBatchSource
+{
+    Generator generator;
+    Tensor? order;
+    int position;
+
+    public ImageSet Set { get; }
+    /// <summary>Completed passes over the set.</summary>
+    public int Epoch { get; private set; } = -1;
+
+    public ImageBatches(ImageSet set, int seed = Seeds.Default)
+    {
+        Set = set ?? throw new ArgumentNullException(nameof(set));
+        generator = Seeds.Generator(seed);
+    }
+
+    public (Tensor X, Tensor? Y) Next(int batchSize)
+    {
+        if (batchSize < 1 || batchSize > Set.Count)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"batch size must be in [1, {Set.Count}] for {Set.Name}");
+        if (order is null || position + batchSize > Set.Count)
+        {
+            order?.Dispose();
+            order = randperm(Set.Count, generator: generator).DetachFromDisposeScope();
+            position = 0;
+            Epoch++;
+        }
+        using var scope = NewDisposeScope();
+        var idx = order[position..(position + batchSize)];
+        position += batchSize;
+        var x = Set.Images.index_select(0, idx);
+        var y = Set.Labels.index_select(0, idx);
+        return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
+    }
+
+    public void Reset(int seed)
+    {
+        generator.Dispose();
+        generator = Seeds.Generator(seed);
+        order?.Dispose();
+        order = null;
+        Epoch = -1;
+    }
+}
