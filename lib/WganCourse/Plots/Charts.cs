@@ -65,6 +65,23 @@ public static class Charts
         return new Figure(Chart.withXAxis(x, null).Invoke(Chart.withYAxis(y, null).Invoke(c)), size, size);
     }
 
+    /// <summary>1-D samples (N×1) as a density histogram over the target's exact density.</summary>
+    public static Figure SamplesVsDensity1D(string title, Tensor samples, GaussianMixture target, double from = double.NaN, double to = double.NaN, int bins = 80)
+    {
+        if (samples.ndim != 2 || samples.shape[1] != 1) throw new ArgumentException($"SamplesVsDensity1D expects an [N, 1] tensor, got [{string.Join(", ", samples.shape)}]");
+        if (target.Dim != 1) throw new ArgumentException($"target {target.Name} is {target.Dim}-D, expected 1-D");
+        using var cpu = samples.detach().cpu().to_type(float64);
+        var v = cpu.data<double>().ToArray();
+        double lo = double.IsNaN(from) ? target.Means.Min(m => m[0]) - 4 * target.Stds.Max() : from;
+        double hi = double.IsNaN(to) ? target.Means.Max(m => m[0]) + 4 * target.Stds.Max() : to;
+        var grid = Enumerable.Range(0, 301).Select(i => lo + (hi - lo) * i / 300).ToList();
+        var hist = Plotly.NET.CSharp.Chart.Histogram<double, double, string>(X: v, Name: "generated (histogram)", NBinsX: bins,
+            HistNorm: StyleParam.HistNorm.ProbabilityDensity, Opacity: 0.6);
+        var c = Chart.combine(new[] { hist, Line(new Series("p_r (target density)", grid, target.DensityOnGrid(grid))) });
+        var x = new LinearAxis(); x.SetProperty("range", new[] { lo, hi });
+        return new Figure(Chart.withXAxis(x, null).Invoke(Layout(c, title, "x", "density")));
+    }
+
     /// <summary>A histogram of values (e.g. critic weights), with an optional count of bins.</summary>
     public static Figure Histogram(string title, IEnumerable<double> values, string xTitle = "value", int bins = 60, string name = "")
     {
