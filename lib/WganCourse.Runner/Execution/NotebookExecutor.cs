@@ -20,18 +20,34 @@ public static class NotebookExecutor
 {
     public const string Python = "/usr/bin/python3";
 
-    /// <summary>Installs the kernelspec of the pinned tool under artifacts/jupyter (JUPYTER_PATH), once.</summary>
+    /// <summary>
+    /// Writes a kernelspec for the pinned dotnet-interactive tool under artifacts/jupyter (used as JUPYTER_PATH). It starts the
+    /// tool's entry assembly by absolute path, so the kernel also starts for notebooks outside the repository (grading).
+    /// </summary>
     public static string EnsureKernelSpec()
     {
         var jupyter = Path.Combine(Repo.Artifacts, "jupyter");
-        var kernels = Path.Combine(jupyter, "kernels");
-        if (File.Exists(Path.Combine(kernels, ".net-csharp", "kernel.json"))) return jupyter;
-        Directory.CreateDirectory(kernels);
-        Run("dotnet", "tool restore", Repo.Root);
-        Run("dotnet", $"interactive jupyter install --path \"{kernels}\"", Repo.Root);
-        if (!File.Exists(Path.Combine(kernels, ".net-csharp", "kernel.json")))
-            throw new InvalidOperationException("`dotnet interactive jupyter install` did not write the .net-csharp kernelspec; run `dotnet tool restore` in the repository.");
+        var spec = Path.Combine(jupyter, "kernels", ".net-csharp", "kernel.json");
+        var app = KernelAssembly();
+        var argv = new[] { "dotnet", app, "jupyter", "--default-kernel", "csharp", "{connection_file}", "--http-port-range", "2048-3000" };
+        var json = JsonSerializer.Serialize(new { argv, display_name = ".NET (C#)", language = "C#" }, new JsonSerializerOptions { WriteIndented = true });
+        if (File.Exists(spec) && File.ReadAllText(spec) == json) return jupyter;
+        Directory.CreateDirectory(Path.GetDirectoryName(spec)!);
+        File.WriteAllText(spec, json);
         return jupyter;
+    }
+
+    /// <summary>The pinned tool's entry assembly in the NuGet cache (restored by `dotnet tool restore` if missing).</summary>
+    static string KernelAssembly()
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, ".config", "dotnet-tools.json")));
+        var version = manifest.RootElement.GetProperty("tools").GetProperty("microsoft.dotnet-interactive").GetProperty("version").GetString()!;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var dir = Path.Combine(packages, "microsoft.dotnet-interactive", version, "tools");
+        string? Find() => Directory.Exists(dir) ? Directory.GetFiles(dir, "Microsoft.DotNet.Interactive.App.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
+        var app = Find();
+        if (app is null) { Run("dotnet", "tool restore", Repo.Root); app = Find(); }
+        return app ?? throw new InvalidOperationException($"dotnet-interactive {version} is not restored: run `dotnet tool restore` in the repository.");
     }
 
     static void Run(string file, string args, string cwd)
@@ -44,21 +60,23 @@ public static class NotebookExecutor
     }
 
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900)
+                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null)
     {
         if (!File.Exists(Python))
             throw new InvalidOperationException($"{Python} not found: install Debian's Jupyter client (`sudo apt-get install python3-nbclient jupyter-nbconvert`) or run `bash .ci/run`.");
         var jupyter = EnsureKernelSpec();
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var driver = Path.Combine(Repo.Root, "lib", "WganCourse.Runner", "nbdriver.py");
+        var cwd = workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(notebook))!;
         var psi = new ProcessStartInfo(Python)
         {
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebook))!,
+            WorkingDirectory = cwd,
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
         foreach (var a in new[] { driver, Path.GetFullPath(notebook), Path.GetFullPath(output), "--cell-timeout", cellTimeoutSeconds.ToString(),
-                                  "--cwd", Path.GetDirectoryName(Path.GetFullPath(notebook))! })
+                                  "--cwd", cwd })
             psi.ArgumentList.Add(a);
+        if (allowErrors) psi.ArgumentList.Add("--allow-errors");
         psi.Environment["JUPYTER_PATH"] = jupyter;
         foreach (var (k, v) in environment) psi.Environment[k] = v;
 
