@@ -28,6 +28,10 @@ public static class NativeSetup
     public const string LibTorchVersion = "2.10.0";
     /// <summary>Symbols known to be bound to a missing version and never called by TorchSharp.</summary>
     static readonly HashSet<string> HarmlessSymbols = new() { "_ZSt21ios_base_library_initv" };
+    /// <summary>The CUDA libtorch package a `-p:TorchBackend=cuda` build restores (not served by this project's registry).</summary>
+    public const string CudaPackage = "libtorch-cuda-12.8-linux-x64";
+    /// <summary>WGAN_COURSE_TORCH_BACKEND=cuda makes notebooks load libtorch from the CUDA package in the NuGet cache.</summary>
+    public const string BackendVariable = "WGAN_COURSE_TORCH_BACKEND";
     /// <summary>Set WGAN_COURSE_NATIVE_DIR to put the patched copy elsewhere.</summary>
     public const string NativeDirVariable = "WGAN_COURSE_NATIVE_DIR";
 
@@ -76,7 +80,8 @@ public static class NativeSetup
         }
 
         // Dependencies first, each by absolute path, so DT_NEEDED lookups bind to these by SONAME.
-        foreach (var name in new[] { "libgomp-*.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so" })
+        // (the CUDA libraries exist only in the CUDA package; their own dependencies resolve through RUNPATH $ORIGIN)
+        foreach (var name in new[] { "libgomp-*.so.1", "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
             foreach (var file in Directory.GetFiles(libtorchDir, name))
                 Load(file);
         var lib = Load(toLoad);
@@ -112,11 +117,21 @@ public static class NativeSetup
     }
 
     /// <summary>Finds libLibTorchSharp.so and the libtorch folder: next to the app, or in the NuGet package layout.</summary>
-    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly)
+    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly) =>
+        Locate(torchAssembly, Environment.GetEnvironmentVariable(BackendVariable), AppContext.BaseDirectory);
+
+    /// <summary>
+    /// <paramref name="backend"/> "cuda" looks for libtorch in the CUDA package of the NuGet cache first (notebooks: the `#r`
+    /// lines name the CPU package, but the natives are loaded from here); anything else uses what the app ships or the CPU package.
+    /// </summary>
+    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly, string? backend, string appBase)
     {
         const string lts = "libLibTorchSharp.so", cpu = "libtorch_cpu.so";
+        var cuda = string.Equals(backend?.Trim(), "cuda", StringComparison.OrdinalIgnoreCase);
+        if (backend is not null && backend.Trim().Length > 0 && !cuda && !string.Equals(backend.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"{BackendVariable}='{backend}' is not a backend; use cpu or cuda.");
         var asmDir = Path.GetDirectoryName(torchAssembly.Location) ?? AppContext.BaseDirectory;
-        var appDirs = new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"),
+        var appDirs = new[] { appBase, Path.Combine(appBase, "runtimes", "linux-x64", "native"),
                               asmDir, Path.Combine(asmDir, "runtimes", "linux-x64", "native") };
         var ltsPath = appDirs.Select(d => Path.Combine(d, lts)).FirstOrDefault(File.Exists);
         var torchDir = appDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
@@ -127,9 +142,17 @@ public static class NativeSetup
         ltsPath ??= new[] { Path.Combine(home, "runtimes", "linux-x64", "native", lts) }.FirstOrDefault(File.Exists);
         var roots = new[] { Path.GetDirectoryName(packages)!, Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
                             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") };
-        torchDir ??= roots.Where(r => r.Length > 0)
-            .Select(r => Path.Combine(r, "libtorch-cpu-linux-x64", LibTorchVersion, "runtimes", "linux-x64", "native"))
+        string? InCache(string package) => roots.Where(r => r.Length > 0)
+            .Select(r => Path.Combine(r, package, LibTorchVersion, "runtimes", "linux-x64", "native"))
             .FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
+        if (cuda)
+        {
+            if (torchDir is null || !File.Exists(Path.Combine(torchDir, "libtorch_cuda.so")))
+                torchDir = InCache(CudaPackage) ?? throw new DllNotFoundException(
+                    $"{BackendVariable}=cuda but {CudaPackage} {LibTorchVersion} is not in the NuGet cache. Restore it once with " +
+                    "`dotnet build -p:TorchBackend=cuda` on a machine with internet access (see README, 'GPU'), or unset the variable.");
+        }
+        torchDir ??= InCache("libtorch-cpu-linux-x64");
         if (ltsPath is null || torchDir is null)
             throw new DllNotFoundException(
                 $"TorchSharp's native libraries were not found (looked for {lts} and {cpu} next to {AppContext.BaseDirectory}, " +

@@ -102,3 +102,39 @@ public class NativeSetupTests
         return all;
     }
 }
+
+public class BackendSwitchTests
+{
+    static readonly System.Reflection.Assembly Torch = typeof(torch).Assembly;
+
+    [Fact]
+    public void Cuda_backend_without_the_cuda_package_says_how_to_restore_it()
+    {
+        var e = Assert.Throws<DllNotFoundException>(() => NativeSetup.Locate(Torch, "cuda", Path.GetTempPath()));
+        Assert.Contains("-p:TorchBackend=cuda", e.Message);
+        Assert.Contains(NativeSetup.CudaPackage, e.Message);
+    }
+
+    [Fact]
+    public void Cuda_backend_uses_an_app_that_ships_the_cuda_libraries()
+    {
+        var app = Directory.CreateTempSubdirectory("cuda-app-").FullName;
+        try
+        {
+            foreach (var f in new[] { "libLibTorchSharp.so", "libtorch_cpu.so", "libtorch_cuda.so" }) File.WriteAllBytes(Path.Combine(app, f), Array.Empty<byte>());
+            var (lts, dir) = NativeSetup.Locate(Torch, "cuda", app);
+            Assert.Equal(app, dir);
+            Assert.Equal(Path.Combine(app, "libLibTorchSharp.so"), lts);
+        }
+        finally { Directory.Delete(app, true); }
+    }
+
+    [Fact]
+    public void Cpu_is_the_default_and_a_typo_is_named()
+    {
+        var (_, dir) = NativeSetup.Locate(Torch, null, Path.GetTempPath());
+        Assert.True(File.Exists(Path.Combine(dir, "libtorch_cpu.so")));
+        Assert.False(File.Exists(Path.Combine(dir, "libtorch_cuda.so")));
+        Assert.Contains("use cpu or cuda", Assert.Throws<ArgumentException>(() => NativeSetup.Locate(Torch, "gpu", Path.GetTempPath())).Message);
+    }
+}
