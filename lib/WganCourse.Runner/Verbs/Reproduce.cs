@@ -6,7 +6,7 @@ using Profile = WganCourse.Runtime.Profile;
 namespace WganCourse.Runner.Verbs;
 
 /// <summary>
-/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots] [notebook ...]`: runs every notebook
+/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots] [--twice] [notebook ...]`: runs every notebook
 /// (or the ones named) in order in the real kernel, gathers their claims, writes executed copies, claims.json and
 /// report.html. Exit code 0 only if every notebook ran through and no claim failed.
 /// </summary>
@@ -15,7 +15,7 @@ static class Reproduce
     public static int Run(string[] args)
     {
         var profile = Profile.Parse(Environment.GetEnvironmentVariable(Profile.Variable));
-        double? timeout = null; string? outDir = null; bool html = true, shots = false;
+        double? timeout = null; string? outDir = null; bool html = true, shots = false, twice = false;
         var selected = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -26,6 +26,7 @@ static class Reproduce
                 case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
                 case "--no-html": html = false; break;
                 case "--screenshots": shots = true; break;
+                case "--twice": twice = true; break;
                 default:
                     if (args[i].StartsWith("--")) { AnsiConsole.MarkupLine($"[red]unknown option {Markup.Escape(args[i])}[/]"); return 2; }
                     selected.Add(args[i]); break;
@@ -35,7 +36,17 @@ static class Reproduce
         if (notebooks.Count == 0) { AnsiConsole.MarkupLine("[red]no notebooks found[/] under " + Markup.Escape(Repo.Notebooks)); return 2; }
         var name = profile.ToString().ToLowerInvariant();
         var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
-        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots);
+        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots, twice);
+    }
+
+    static string Twice(string notebook)
+    {
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(notebook))!;
+        var cells = doc["cells"]!.AsArray();
+        foreach (var c in cells.ToList()) cells.Add(c!.DeepClone());
+        var path = Path.Combine(Path.GetTempPath(), "wgan-twice-" + Guid.NewGuid().ToString("N")[..8] + "-" + Path.GetFileName(notebook));
+        File.WriteAllText(path, doc.ToJsonString());
+        return path;
     }
 
     static List<string> Resolve(List<string> selected)
@@ -50,7 +61,7 @@ static class Reproduce
         }).ToList();
     }
 
-    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false)
+    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false, bool twice = false)
     {
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
@@ -62,18 +73,23 @@ static class Reproduce
         for (int n = 0; n < notebooks.Count; n++)
         {
             var nb = notebooks[n];
-            var file = Path.GetFileName(nb);
-            var claimsFile = Path.Combine(claimDir, Path.GetFileNameWithoutExtension(nb) + ".jsonl");
+            // solutions keep their folder, so they do not overwrite the student notebooks of the same name
+            var rel = Path.GetRelativePath(Repo.Notebooks, nb);
+            var file = rel.StartsWith("..") || Path.IsPathRooted(rel) ? Path.GetFileName(nb) : rel;
+            var claimsFile = Path.Combine(claimDir, file.Replace('/', '_').Replace(".ipynb", ".jsonl"));
             File.Delete(claimsFile);
             var env = new Dictionary<string, string> { [Profile.Variable] = profile, [WganCourse.Claims.Claim.FileVariable] = claimsFile };
             AnsiConsole.MarkupLine($"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
-            var result = NotebookExecutor.Execute(nb, Path.Combine(nbDir, file), env, limit, ev =>
+            // --twice: every cell twice in one kernel (all cells, then all again), as a student re-running a notebook does
+            var source = twice ? Twice(nb) : nb;
+            var result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
             {
                 if (ev.Kind == "cell_done")
                     AnsiConsole.MarkupLine($"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
                 else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
                     AnsiConsole.MarkupLine($"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
             });
+            result = result with { Notebook = file };
             runs.Add(result);
             var mine = Report.ReadClaims(file, claimsFile);
             claims.AddRange(mine);
@@ -82,10 +98,10 @@ static class Reproduce
             if (result.Outcome != Outcome.Ok)
                 AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
             AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
-            if (html && File.Exists(result.OutputPath)) pages[file] = Report.ToHtml(result.OutputPath, Path.Combine(outDir, "html"));
+            if (html && File.Exists(result.OutputPath)) pages[file] = Report.ToHtml(result.OutputPath, Path.GetDirectoryName(Path.Combine(outDir, "html", file))!);
             if (shots && pages.GetValueOrDefault(file) is { } page)
             {
-                var png = Path.Combine(outDir, "screenshots", Path.GetFileNameWithoutExtension(file) + ".png");
+                var png = Path.Combine(outDir, "screenshots", file.Replace('/', '_').Replace(".ipynb", ".png"));
                 Directory.CreateDirectory(Path.GetDirectoryName(png)!);
                 Browser.Screenshot(page, png, height: 9000);
                 AnsiConsole.MarkupLine($"  screenshot (offline render): {Markup.Escape(png)}");
