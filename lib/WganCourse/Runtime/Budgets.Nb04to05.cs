@@ -1,0 +1,29 @@
+namespace WganCourse.Runtime;
+
+/// <summary>
+/// Budgets of notebooks 04 (CGAN) and 05 (DCGAN). Measured on the course's 2-core CPU (Release, batch 64,
+/// one discriminator + one generator step, Adam): see the numbers next to each budget.
+/// </summary>
+public static partial class Budgets
+{
+    /// <summary>Digit classifier: Adam steps on the 8k training split (batch <see cref="ClassifierBatch"/>).</summary>
+    public static int ClassifierSteps => Profile.Pick(smoke: 100, cpu: 1000, full: 3000);
+    /// <summary>Digit classifier mini-batch.</summary>
+    public static int ClassifierBatch => 64;
+
+    /// <summary>Mini-batch of the MNIST GANs in 04 and 05 (the DCGAN paper used 128).</summary>
+    public static int MnistGanBatch => Profile.Pick(smoke: 32, cpu: 64, full: 128);
+    /// <summary>04: CGAN generator steps.</summary>
+    public static int CganSteps => Profile.Pick(smoke: 30, cpu: 4000, full: 20000);
+    /// <summary>05: generator steps of the DCGAN and of the MLP GAN it is compared with (the same budget for both).</summary>
+    public static int DcganSteps => Profile.Pick(smoke: 20, cpu: 2500, full: 20000);
+    /// <summary>05: DCGAN widths ngf = ndf.</summary>
+    public static int DcganWidth => Profile.Pick(smoke: 8, cpu: 32, full: 64);
+
+    /// <summary>Generated (and real) images per FD-digits estimate.</summary>
+    public static int FdSamples => Profile.Pick(smoke: 200, cpu: 2000, full: 2000);
+    /// <summary>04: samples per requested digit for the control accuracy table.</summary>
+    public static int ControlPerClass => Profile.Pick(smoke: 10, cpu: 200, full: 500);
+    /// <summary>05: frames of a latent interpolation.</summary>
+    public static int InterpolationSteps => 10;
+}
