@@ -137,8 +137,12 @@ public sealed class SpectralNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         if (training) PowerIterate(PowerIterations);
-        // Gradient flows through W in both W and σ(W) = uᵀWv; u, v are constants.
-        var w = Weight / SigmaTensor();
+        // Gradient flows through W in both W and σ(W) = uᵀWv; u, v are constants. They are cloned because the next
+        // forward (e.g. on the real batch after the fake one) updates the buffers in place, which would invalidate
+        // the saved tensors of this forward's graph.
+        Tensor raw = Weight;
+        var sigma = U.clone().dot(raw.reshape(raw.shape[0], -1).mv(V.clone()));
+        var w = raw / sigma;
         var output = stride is null
             ? nn.functional.linear(input, w, Bias)
             : nn.functional.conv2d(input, w, Bias, stride, padding, dilation!, groups);

@@ -98,6 +98,21 @@ public class SpectralNormTests
     }
 
     [Fact]
+    public void Several_training_forwards_can_share_one_backward_as_in_a_wgan_critic_loss()
+    {
+        manual_seed(9);
+        var critic = SpectralNorm.Apply(nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)));
+        critic.train();
+        using var real = randn(16, 2);
+        using var fake = randn(16, 2);
+        using var loss = new WganCourse.Objectives.WganSn().CriticLoss((x, _) => critic.call(x), real, fake, null);
+        loss.backward(); // the second forward moved u and v in place; the first forward's graph must not depend on them
+        using var gp = WganCourse.Objectives.WganGp.GradientPenalty(critic, real, fake, 10);
+        gp.backward();
+        Assert.All(critic.parameters().Where(p => p.grad is not null), p => Assert.True(p.grad!.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
     public void Apply_rejects_a_critic_without_linear_or_conv_layers()
     {
         Assert.Contains("no Linear or Conv2d", Assert.Throws<ArgumentException>(() => SpectralNorm.Apply(nn.Sequential(("a", nn.ReLU())))).Message);
