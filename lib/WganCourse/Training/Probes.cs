@@ -74,6 +74,57 @@ public static class Probes
         return norms;
     }
 
+    /// <summary>
+    /// Trains a discriminator between two fixed sample sources (no generator at all: Pg is given by its sampler, e.g. a
+    /// 1-D mixture with a known density) with the GAN discriminator loss, for <paramref name="steps"/> steps of
+    /// <paramref name="batchSize"/> real and fake samples; <paramref name="optimizer"/> defaults to Adam(2e-4, β = (0.5, 0.999)).
+    /// Both sources are reset to <paramref name="seed"/> (the fake one to a derived seed). Returns the mean D loss of the
+    /// last 10 % of the steps. Compare D afterwards with <see cref="WganCourse.Divergences.Classic.OptimalDiscriminator"/>.
+    /// </summary>
+    public static double TrainDiscriminator(CriticNet d, IBatchSource real, IBatchSource fake, int steps, int batchSize = 256,
+                                            OptimizerSpec? optimizer = null, int? seed = Seeds.Default, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(fake);
+        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be ≥ 1");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be ≥ 1");
+        if (d.IsConditional) throw new ArgumentException("TrainDiscriminator is for unconditional discriminators");
+        var dev = device ?? Devices.Current;
+        d.to(dev);
+        d.train();
+        if (seed is int s) { real.Reset(s); fake.Reset(Trainer.LatentSeed(s)); }
+        var spec = optimizer ?? new GanSaturating().CriticOptimizer;
+        using var opt = spec.Create(d.parameters());
+        int tail = Math.Max(1, steps / 10);
+        using var acc = zeros(tail, device: dev);
+        for (int i = 0; i < steps; i++)
+        {
+            using var scope = NewDisposeScope();
+            var loss = GanLosses.Discriminator(d.Score(real.Next(batchSize).X.to(dev), null), d.Score(fake.Next(batchSize).X.to(dev), null));
+            opt.zero_grad();
+            loss.backward();
+            opt.step();
+            if (i >= steps - tail) acc[i - (steps - tail)].copy_(loss.detach());
+        }
+        var values = acc.cpu().data<float>().ToArray();
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0) throw new TrainingDivergedException(steps - tail + bad + 1, "discriminator loss", values[bad], $"D between fixed samplers; {spec}");
+        return values.Average();
+    }
+
+    /// <summary>D(x) = σ(logit) of a 1-D discriminator at every grid point (to plot over D* and measure the error).</summary>
+    public static double[] DiscriminatorOnGrid(CriticNet d, IReadOnlyList<double> grid)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(grid);
+        if (grid.Count == 0) throw new ArgumentException("empty grid");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = tensor(grid.Select(v => (float)v).ToArray()).unsqueeze(1).to(d.Device);
+        return sigmoid(d.Score(x, null)).to_type(float64).cpu().data<double>().ToArray();
+    }
+
     /// <summary>D's accuracy on <paramref name="n"/> real samples from <paramref name="data"/> and n fakes from G.</summary>
     public static DiscriminatorAccuracy Accuracy(GeneratorNet g, CriticNet d, IBatchSource data, int n = 1000, Generator? zGenerator = null)
     {

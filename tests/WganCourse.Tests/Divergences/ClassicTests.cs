@@ -115,6 +115,20 @@ public class ClassicTests
     }
 
     [Fact]
+    public void Monte_Carlo_V_at_D_star_agrees_with_quadrature_within_its_standard_error()
+    {
+        WganCourse.Runtime.Course.Setup();
+        var pr = Toy.Bimodal1D();
+        var pg = GaussianMixture.OneD("pg", (0.7, 0.0, 1.0), (0.3, 3.0, 0.4));
+        var (mc, se) = Classic.OptimalValueMonteCarlo(pr, pg, n: 50_000, seed: 3);
+        double quad = Classic.CFromJs(Classic.JS(Grid, pr.DensityOnGrid(Grid.X), pg.DensityOnGrid(Grid.X)));
+        Assert.InRange(se, 0.001, 0.01);
+        Assert.True(Math.Abs(mc - quad) < 4 * se, $"MC {mc:F4} ± {se:F4} vs quadrature {quad:F4}");
+        var (same, _) = Classic.OptimalValueMonteCarlo(pr, pr, n: 1000, seed: 3);
+        Assert.Equal(-Math.Log(4), same, 12);   // D* = ½ everywhere: every term is log ½
+    }
+
+    [Fact]
     public void Theorem_2_5_gradients_agree_and_the_value_identity_holds()
     {
         foreach (var (theta0, sigma) in new[] { (1.0, 1.0), (-2.0, 0.5), (3.0, 1.5) })

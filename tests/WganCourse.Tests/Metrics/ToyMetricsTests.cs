@@ -33,6 +33,7 @@ public class ToyMetricsTests
         Assert.Equal(r.ModesCovered, ToyMetrics.ModesCovered(x, Ring));
         Assert.Equal(r.HighQualityFraction, ToyMetrics.HighQualityFraction(x, Ring));
         Assert.Equal(3, ToyMetrics.ModesCovered(x, Ring, kSigma: 3.2)); // the 3.1σ sample counts with a wider radius
+        Assert.Equal(1, ToyMetrics.ModesCovered(x, Ring, minSamples: 2)); // only mode 0 has two samples
     }
 
     [Fact]

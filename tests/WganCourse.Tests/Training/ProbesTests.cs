@@ -43,6 +43,26 @@ public class ProbesTests
     }
 
     [Fact]
+    public void A_discriminator_trained_between_fixed_densities_approaches_D_star()
+    {
+        var pr = Toy.Bimodal1D();
+        var pg = GaussianMixture.OneD("N(0,1)", (1.0, 0.0, 1.0));
+        var d = Mlp.Critic(inDim: 1, hidden: 32, layers: 3, seed: 1);
+        var grid = new WganCourse.Divergences.UniformGrid(-4, 4, 161);
+        var (prd, pgd) = (pr.DensityOnGrid(grid.X), pg.DensityOnGrid(grid.X));
+        var dStar = WganCourse.Divergences.Classic.OptimalDiscriminator(prd, pgd);
+        double MaxErr(double[] dv) => Enumerable.Range(0, grid.Count).Where(i => Math.Max(prd[i], pgd[i]) >= 0.05).Max(i => Math.Abs(dv[i] - dStar[i]));
+        double before = MaxErr(Probes.DiscriminatorOnGrid(d, grid.X));
+        double loss = Probes.TrainDiscriminator(d, new ToyBatches(pr), new ToyBatches(pg), steps: 500, batchSize: 256, seed: 2, device: CPU);
+        double after = MaxErr(Probes.DiscriminatorOnGrid(d, grid.X));
+        Assert.True(after < 0.1, $"max |D − D*| on the support {before:F3} → {after:F3}");
+        Assert.True(after < before / 3);
+        // at D*, the D loss is log 4 − 2·JS: the trained D's loss sits just above it
+        double optimum = Math.Log(4) - 2 * WganCourse.Divergences.Classic.JS(grid, prd, pgd);
+        Assert.InRange(loss, optimum - 0.03, optimum + 0.05);
+    }
+
+    [Fact]
     public void Norm_stats_use_the_sample_standard_deviation()
     {
         var s = NormStats.Of(new[] { 1.0, 2, 3, 4 });
