@@ -161,6 +161,35 @@ public static class Classic
             : new ParallelLinesDistances(theta, Log2, double.PositiveInfinity, 1, Math.Abs(theta));
     }
 
+    /// <summary>
+    /// The parallel lines computed rather than quoted: P0 and Pθ discretised as <paramref name="pointsPerLine"/> equally
+    /// weighted atoms (0, (i + ½)/m) and (θ, (i + ½)/m), i = 0..m−1. KL(P0‖Pθ), JS and TV come from the discrete formulas
+    /// over the union of the atoms (atoms at the same point are merged, which is what happens at θ = 0), and W from an
+    /// exact assignment between the two point sets (<see cref="Wasserstein.UniformPoints"/>). For θ ≠ 0 no atom is shared, so
+    /// the discrete formulas give exactly the continuous values (JS = log 2, KL = +∞, TV = 1) however small θ is, and
+    /// matching equal heights is optimal, so W = |θ|: the discretisation does not change any of the four.
+    /// </summary>
+    public static ParallelLinesDistances ParallelLinesDiscretized(double theta, int pointsPerLine = 50)
+    {
+        if (!double.IsFinite(theta)) throw new ArgumentOutOfRangeException(nameof(theta), theta, "θ must be finite");
+        if (pointsPerLine < 1) throw new ArgumentOutOfRangeException(nameof(pointsPerLine), pointsPerLine, "need at least one point per line");
+        int m = pointsPerLine;
+        var heights = Enumerable.Range(0, m).Select(i => (i + 0.5) / m).ToArray();
+        // the atoms of both distributions, merged where they coincide
+        var atoms = new Dictionary<(double X, double Y), int>();
+        int Atom(double x, double y) => atoms.TryGetValue((x, y), out var k) ? k : atoms[(x, y)] = atoms.Count;
+        var p0 = heights.Select(y => Atom(0, y)).ToArray();
+        var pTheta = heights.Select(y => Atom(theta, y)).ToArray();
+        var p = new double[atoms.Count];
+        var q = new double[atoms.Count];
+        foreach (var k in p0) p[k] += 1.0 / m;
+        foreach (var k in pTheta) q[k] += 1.0 / m;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var x0 = TorchSharp.torch.tensor(heights.SelectMany(y => new[] { 0.0, y }).ToArray(), dtype: TorchSharp.torch.float64).reshape(m, 2);
+        var xTheta = TorchSharp.torch.tensor(heights.SelectMany(y => new[] { theta, y }).ToArray(), dtype: TorchSharp.torch.float64).reshape(m, 2);
+        return new ParallelLinesDistances(theta, JS(p, q), KL(p, q), TV(p, q), Wasserstein.UniformPoints(x0, xTheta));
+    }
+
     // ---- the optimal discriminator ----
 
     /// <summary>D*(x) = pr(x) / (pr(x) + pg(x)) pointwise (Goodfellow et al., Proposition 1). Where both densities are 0,

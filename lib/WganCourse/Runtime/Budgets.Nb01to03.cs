@@ -26,8 +26,31 @@ public static partial class Budgets
     public static int Gan1DHidden => 32;
     /// <summary>01: snapshot every this many steps of the 1-D GAN.</summary>
     public static int Gan1DSnapshotEvery => Profile.Pick(smoke: 25, cpu: 300, full: 500);
+    /// <summary>01: the 1-D GAN's snapshot steps 0, every, 2·every, ..., Gan1DSteps.</summary>
+    public static int[] Gan1DSnapshots => Enumerable.Range(0, Gan1DSteps / Gan1DSnapshotEvery + 1).Select(i => i * Gan1DSnapshotEvery).ToArray();
+    /// <summary>01: samples per 1-D GAN snapshot (W₁ against as many data samples; the noise floor of W₁ between two
+    /// data samples of this size is ≈ 0.04).</summary>
+    public static int Gan1DSamples => Profile.Pick(smoke: 500, cpu: 2000, full: 5000);
+
+    /// <summary>01/02: points of the trapezoid grids for 1-D densities (on [−8, 8]: spacing 0.005; quadrature error far
+    /// below every tolerance used).</summary>
+    public static int QuadraturePoints => 3201;
+    /// <summary>01: generators in the C(G) scan ½N(−a, 0.5²) + ½N(a, 0.5²), a = 0 … 4 (81 values: a = 2, where p_g = p_r,
+    /// is one of them exactly).</summary>
+    public static int CScanPoints => 81;
 
     // ---- 02: JS saturation and the vanishing gradient ----
+
+    /// <summary>02: θ values in [−1, 1] for the parallel-lines plot (81: θ = 0 is one of them exactly).</summary>
+    public static int ParallelLinesThetas => 81;
+    /// <summary>02: atoms per line when the four distances of the parallel lines are computed (KL, JS, TV by the discrete
+    /// formulas, W by an exact 50×50 assignment).</summary>
+    public static int ParallelLinesAtoms => 50;
+    /// <summary>02: Adam(1e-3, β = (0.5, 0.999)) steps of a 2→64×2→1 D between two parallel lines (batch 256). cpu: 1000 steps
+    /// ≈ 0.7–0.8 s per θ; accuracy 100 % for θ = 0.02 … 1 and the JS lower bound (log 4 − loss)/2 ≥ 0.683 (log 2 = 0.693).</summary>
+    public static int PerfectDSteps => Profile.Pick(smoke: 50, cpu: 1000, full: 3000);
+    public static int PerfectDBatch => 256;
+    public static int PerfectDHidden => 64;
 
     /// <summary>02/03: D iterations of the gradient probe (G frozen, D from scratch; Arjovsky &amp; Bottou used 4000).
     /// cpu: 4000 iterations of a 2→128×3→1 D against an untrained 2→128×3→2 G on the ring (seeds Seeds.Default) ≈ 7–10 s;
@@ -57,6 +80,9 @@ public static partial class Budgets
     public static int RingSnapshotSamples => Profile.Pick(smoke: 500, cpu: 2500, full: 2500);
     /// <summary>03: the snapshot steps 0, every, 2·every, ..., RingSteps.</summary>
     public static int[] RingSnapshots => Enumerable.Range(0, RingSteps / RingSnapshotEvery + 1).Select(i => i * RingSnapshotEvery).ToArray();
+
+    /// <summary>03: independent ring runs (seeds Seeds.Default, 1, 2, ...): the collapse claim is checked on each.</summary>
+    public static int RingSeeds => Profile.Pick(smoke: 1, cpu: 2, full: 5);
 
     /// <summary>03: steps of the Dirac-GAN trajectories (pure arithmetic: the same in every profile but smoke).</summary>
     public static int DiracSteps => Profile.Pick(smoke: 200, cpu: 2000, full: 2000);

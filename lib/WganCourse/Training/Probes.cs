@@ -1,3 +1,4 @@
+using WganCourse.Data;
 using TorchSharp;
 using WganCourse.Models;
 using WganCourse.Objectives;
@@ -139,6 +140,24 @@ public static class Probes
         var real = d.Score(x.to(d.Device), y);
         var fake = d.Score(g.Generate(g.Latent(n, zGenerator), y), y);
         return new DiscriminatorAccuracy((real > 0).to_type(float64).mean().item<double>(), (fake < 0).to_type(float64).mean().item<double>());
+    }
+
+    /// <summary>Accuracy of a discriminator between two fixed samplers (no G): <paramref name="n"/> samples of each, drawn
+    /// from a private generator seeded with <paramref name="seed"/>; real counts as right when D(x) &gt; ½, fake when D(x) &lt; ½.</summary>
+    public static DiscriminatorAccuracy Accuracy(CriticNet d, IToyDistribution real, IToyDistribution fake, int n = 1000, int seed = Seeds.Default)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        ArgumentNullException.ThrowIfNull(real);
+        ArgumentNullException.ThrowIfNull(fake);
+        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "need at least one sample");
+        if (d.IsConditional) throw new ArgumentException("this accuracy is for unconditional discriminators");
+        if (real.Dim != fake.Dim) throw new ArgumentException($"real samples are {real.Dim}-D but fake samples are {fake.Dim}-D");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var gen = Seeds.Generator(seed);
+        var r = d.Score(real.Sample(n, gen).to(d.Device), null);
+        var f = d.Score(fake.Sample(n, gen).to(d.Device), null);
+        return new DiscriminatorAccuracy((r > 0).to_type(float64).mean().item<double>(), (f < 0).to_type(float64).mean().item<double>());
     }
 
     /// <summary>

@@ -95,6 +95,27 @@ public class ClassicTests
     }
 
     [Fact]
+    public void Discretized_parallel_lines_give_the_closed_forms_at_any_theta()
+    {
+        WganCourse.Runtime.Course.Setup(); // the assignment for W uses tensors
+        foreach (var t in new[] { -0.7, 1e-6, 0.25 })
+        {
+            var d = Classic.ParallelLinesDiscretized(t, pointsPerLine: 20);
+            Assert.Equal(Math.Log(2), d.JS, 12);
+            Assert.Equal(double.PositiveInfinity, d.KL);
+            Assert.Equal(1, d.TV, 12);
+            Assert.Equal(Math.Abs(t), d.W, 9);
+        }
+        var zero = Classic.ParallelLinesDiscretized(0, pointsPerLine: 20); // the atoms coincide: all four vanish
+        Assert.Equal(0, zero.JS, 12);
+        Assert.Equal(0, zero.KL, 12);
+        Assert.Equal(0, zero.TV, 12);
+        Assert.Equal(0, zero.W, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Classic.ParallelLinesDiscretized(double.NaN));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Classic.ParallelLinesDiscretized(0.5, 0));
+    }
+
+    [Fact]
     public void Optimal_discriminator_and_C_of_G_equal_minus_log_4_plus_2_JS()
     {
         var target = Toy.Bimodal1D();

@@ -63,6 +63,31 @@ public class ProbesTests
     }
 
     [Fact]
+    public void Accuracy_between_two_samplers_counts_each_side_of_a_known_linear_discriminator()
+    {
+        var real = GaussianMixture.OneD("N(2, 0.1²)", (1.0, 2.0, 0.1));
+        var fake = GaussianMixture.OneD("N(−2, 0.1²)", (1.0, -2.0, 0.1));
+        var d = Mlp.Critic(inDim: 1, layers: 0, seed: 1); // logit = w x + b
+        void Set(float w, float b)
+        {
+            using var _ = no_grad();
+            var ps = d.parameters().ToArray();
+            ps[0].fill_(w);
+            ps[1].fill_(b);
+        }
+        Set(1, 0);
+        Assert.Equal(new DiscriminatorAccuracy(1, 1), Probes.Accuracy(d, real, fake, n: 500, seed: 4));
+        Set(-1, 0);                                                        // everything on the wrong side
+        Assert.Equal(new DiscriminatorAccuracy(0, 0), Probes.Accuracy(d, real, fake, n: 500, seed: 4));
+        Set(1, -2);                                                        // the boundary through the real mode's centre
+        var half = Probes.Accuracy(d, real, fake, n: 4000, seed: 4);
+        Assert.InRange(half.Real, 0.45, 0.55);
+        Assert.Equal(1, half.Fake);
+        Assert.Equal(half, Probes.Accuracy(d, real, fake, n: 4000, seed: 4)); // seeded
+        Assert.Throws<ArgumentException>(() => Probes.Accuracy(d, real, Toy.Ring8(), n: 10));
+    }
+
+    [Fact]
     public void Norm_stats_use_the_sample_standard_deviation()
     {
         var s = NormStats.Of(new[] { 1.0, 2, 3, 4 });
