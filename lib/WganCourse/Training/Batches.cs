@@ -18,8 +18,20 @@ public interface IBatchSource
     void Reset(int seed);
 }
 
+/// <summary>
+/// A batch source whose position in its stream can be saved and restored, so that a training run resumed from a
+/// <see cref="Checkpoint"/> sees exactly the batches the uninterrupted run would have seen.
+/// </summary>
+public interface IResumableBatchSource : IBatchSource
+{
+    /// <summary>Writes everything that decides the next batches (generator state, epoch order, position).</summary>
+    void SaveState(BinaryWriter writer);
+    /// <summary>Reads what <see cref="SaveState"/> wrote; the next batches are then those that followed the save.</summary>
+    void LoadState(BinaryReader reader);
+}
+
 /// <summary>Fresh samples from a toy distribution at every call (an infinite data set), from a private seeded generator.</summary>
-public sealed class ToyBatches : IBatchSource
+public sealed class ToyBatches : IResumableBatchSource
 {
     Generator generator;
 
@@ -42,13 +54,17 @@ public sealed class ToyBatches : IBatchSource
         generator.Dispose();
         generator = Seeds.Generator(seed);
     }
+
+    public void SaveState(BinaryWriter writer) => Checkpoint.WriteGenerator(writer, generator);
+
+    public void LoadState(BinaryReader reader) => Checkpoint.ReadGenerator(reader, generator, "toy batch source");
 }
 
 /// <summary>
 /// Minibatches of a finite image set in shuffled epochs: each epoch is a fresh seeded permutation, and an epoch's last
 /// incomplete batch is dropped (so every batch has the requested size and no image repeats within an epoch).
 /// </summary>
-public sealed class ImageBatches : IBatchSource
+public sealed class ImageBatches : IResumableBatchSource
 {
     Generator generator;
     Tensor? order;
@@ -90,5 +106,27 @@ public sealed class ImageBatches : IBatchSource
         order?.Dispose();
         order = null;
         Epoch = -1;
+    }
+
+    public void SaveState(BinaryWriter writer)
+    {
+        writer.Write(Set.Count);
+        Checkpoint.WriteGenerator(writer, generator);
+        writer.Write(Epoch);
+        writer.Write(position);
+        writer.Write(order is not null);
+        if (order is not null) Checkpoint.WriteTensor(writer, order);
+    }
+
+    public void LoadState(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count != Set.Count)
+            throw new ArgumentException($"the checkpoint's image batches came from a set of {count} images, this source holds {Set.Count} ({Set.Name})");
+        Checkpoint.ReadGenerator(reader, generator, "image batch source");
+        Epoch = reader.ReadInt32();
+        position = reader.ReadInt32();
+        order?.Dispose();
+        order = reader.ReadBoolean() ? Checkpoint.ReadTensor(reader) : null;
     }
 }

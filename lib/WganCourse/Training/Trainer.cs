@@ -35,6 +35,20 @@ public sealed record TrainOptions
     public int SnapshotSeed { get; init; } = 1;
     /// <summary>Labels for snapshots of a conditional G; null means label i mod 10 for sample i (the digits).</summary>
     public Tensor? SnapshotLabels { get; init; }
+    /// <summary>Called after every generator step with the number of steps completed (after logging, snapshots and
+    /// checkpoints of that step). No host read happens for it: timers (the bench verb) and interruptions use it.</summary>
+    public Action<int>? AfterStep { get; init; }
+    /// <summary>Where <see cref="CheckpointEvery"/> writes its checkpoint (one file, overwritten each time; written to a
+    /// temporary file and renamed, so a crash while saving leaves the previous checkpoint intact).</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Save a checkpoint (<see cref="Checkpoint"/>) to <see cref="CheckpointPath"/> every this many generator
+    /// steps; 0 = never. Needs a batch source that implements <see cref="IResumableBatchSource"/>.</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>A checkpoint to continue from: G, D, both optimizers, the step counter, the global RNG, the batch
+    /// source's position, the loss history and the snapshots are restored, and training continues up to
+    /// <see cref="Steps"/> (the total, not the remainder). <see cref="Seed"/> is then ignored: the RNG state comes from
+    /// the checkpoint. On the CPU a resumed run ends bit-identical to an uninterrupted one with the same thread count.</summary>
+    public string? ResumeFrom { get; init; }
 }
 
 /// <summary>What the progress callback receives every <see cref="TrainOptions.LogEvery"/> generator steps.</summary>
@@ -65,8 +79,11 @@ public sealed record TrainSnapshot(int Step, Tensor Samples, Tensor? Labels);
 public sealed record TrainResult(Objective Objective, GeneratorNet Generator, CriticNet Critic, TrainHistory History,
                                  IReadOnlyList<TrainSnapshot> Snapshots, int Steps, TimeSpan WallTime)
 {
-    /// <summary>Wall-clock milliseconds per generator step, critic iterations, logging and snapshots included.</summary>
-    public double MsPerStep => Steps == 0 ? 0 : WallTime.TotalMilliseconds / Steps;
+    /// <summary>Generator steps already done when this run started (from <see cref="TrainOptions.ResumeFrom"/>; else 0).</summary>
+    public int FirstStep { get; init; }
+
+    /// <summary>Wall-clock milliseconds per generator step of this run, critic iterations, logging and snapshots included.</summary>
+    public double MsPerStep => Steps - FirstStep <= 0 ? 0 : WallTime.TotalMilliseconds / (Steps - FirstStep);
 
     /// <summary>The snapshot taken at <paramref name="step"/>.</summary>
     public TrainSnapshot SnapshotAt(int step) => Snapshots.FirstOrDefault(s => s.Step == step)
@@ -115,7 +132,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(d);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options, g, d);
+        Validate(options, g, d, data);
 
         var clock = Stopwatch.StartNew();
         var device = options.Device ?? Devices.Current;
@@ -126,9 +143,12 @@ public static class Trainer
         Generator? zGen = null;
         if (options.Seed is int seed)
         {
-            Seeds.Set(seed);
-            data.Reset(seed);
-            zGen = Seeds.Generator(LatentSeed(seed));
+            if (options.ResumeFrom is null)
+            {
+                Seeds.Set(seed);
+                data.Reset(seed);
+            }
+            zGen = Seeds.Generator(LatentSeed(seed)); // on resume its state is overwritten from the checkpoint
         }
         var dSpec = options.CriticOptimizer ?? objective.CriticOptimizer;
         var gSpec = options.GeneratorOptimizer ?? objective.GeneratorOptimizer;
@@ -146,11 +166,14 @@ public static class Trainer
         using var criticAcc = zeros(1, device: device);
         Tensor? lastLabels = null;
 
-        if (snapshotAt.Contains(0)) snapshots.Add(Snapshot(g, 0, options));
-        int windowStart = 0;
+        int firstStep = 0, windowStart = 0;
+        var state = new Checkpoint.TrainerState(objective, g, d, dOpt, gOpt, data, options, history, snapshots, criticBuf, genBuf, zGen);
+        if (options.ResumeFrom is string resume)
+            (firstStep, windowStart) = Checkpoint.Restore(resume, state);
+        else if (snapshotAt.Contains(0)) snapshots.Add(Snapshot(g, 0, options));
         try
         {
-            for (int s = 0; s < options.Steps; s++)
+            for (int s = firstStep; s < options.Steps; s++)
             {
                 int nCritic = objective.CriticIterations(s);
                 if (nCritic < 1)
@@ -196,9 +219,12 @@ public static class Trainer
                     history.CriticLoss.Add(c);
                     history.GeneratorLoss.Add(gl);
                     windowStart = done;
-                    progress?.Invoke(new TrainProgress(done, options.Steps, c, gl, clock.Elapsed, done / clock.Elapsed.TotalSeconds, g, d));
+                    progress?.Invoke(new TrainProgress(done, options.Steps, c, gl, clock.Elapsed, (done - firstStep) / clock.Elapsed.TotalSeconds, g, d));
                 }
                 if (snapshotAt.Contains(done)) snapshots.Add(Snapshot(g, done, options));
+                if (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0)
+                    Checkpoint.Save(options.CheckpointPath!, state, done, windowStart);
+                options.AfterStep?.Invoke(done);
             }
         }
         finally
@@ -207,13 +233,13 @@ public static class Trainer
             zGen?.Dispose();
         }
         clock.Stop();
-        return new TrainResult(objective, g, d, history, snapshots, options.Steps, clock.Elapsed);
+        return new TrainResult(objective, g, d, history, snapshots, options.Steps, clock.Elapsed) { FirstStep = firstStep };
     }
 
     /// <summary>The seed of the private z stream: different from the data's, so z and the data noise are not the same numbers.</summary>
     internal static int LatentSeed(int seed) => unchecked(seed * 1_000_003 + 7919);
 
-    static void Validate(TrainOptions o, GeneratorNet g, CriticNet d)
+    static void Validate(TrainOptions o, GeneratorNet g, CriticNet d, IBatchSource data)
     {
         if (o.Steps < 0) throw new ArgumentOutOfRangeException(nameof(o.Steps), o.Steps, "Steps must be ≥ 0");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "BatchSize must be ≥ 1");
@@ -224,6 +250,11 @@ public static class Trainer
             throw new ArgumentException($"SnapshotAt must lie in [0, {o.Steps}] (generator steps completed), got [{string.Join(", ", bad)}]");
         if (g.IsConditional != d.IsConditional)
             throw new ArgumentException($"generator and critic must both be conditional or both unconditional, got G conditional = {g.IsConditional}, D conditional = {d.IsConditional}");
+        if (o.CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(o.CheckpointEvery), o.CheckpointEvery, "CheckpointEvery must be ≥ 0 (0 = no checkpoints)");
+        if (o.CheckpointEvery > 0 && string.IsNullOrWhiteSpace(o.CheckpointPath))
+            throw new ArgumentException($"CheckpointEvery = {o.CheckpointEvery} needs a CheckpointPath (the file to write), got none");
+        if ((o.CheckpointEvery > 0 || o.ResumeFrom is not null) && data is not IResumableBatchSource)
+            throw new ArgumentException($"checkpoints need a batch source whose position can be saved (IResumableBatchSource, e.g. ToyBatches or ImageBatches), got {data.GetType().Name}");
     }
 
     static Tensor? Labels(Tensor? y, GeneratorNet g, CriticNet d, Device device)
