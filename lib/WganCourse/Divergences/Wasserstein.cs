@@ -13,7 +13,7 @@ namespace WganCourse.Divergences;
 public sealed record SinkhornResult(double Cost, double Epsilon, int Iterations, double MarginalError, bool Converged, double[,] Plan);
 
 /// <summary>One row of <see cref="Wasserstein.SinkhornErrors"/>: how far entropic OT is from the exact W1 at this ε.</summary>
-public sealed record SinkhornError(double Epsilon, double Sinkhorn, double Exact, int Iterations, bool Converged)
+public sealed record SinkhornError(double Epsilon, double Sinkhorn, double Exact, int Iterations, bool Converged, double MarginalError)
 {
     public double AbsoluteError => Math.Abs(Sinkhorn - Exact);
     public double RelativeError => Exact == 0 ? AbsoluteError : AbsoluteError / Math.Abs(Exact);
@@ -372,9 +372,10 @@ public static class Wasserstein
     /// <param name="a">Source weights (uniform when null).</param>
     /// <param name="b">Target weights (uniform when null).</param>
     /// <param name="maxIterations">Cap on iterations.</param>
-    /// <param name="tolerance">Stop when the row-marginal error ‖P1 − a‖₁ is below this.</param>
+    /// <param name="tolerance">Stop when the row-marginal error ‖P1 − a‖₁ is below this (the cost is then within about
+    /// max C × tolerance of the cost of a plan with exact marginals).</param>
     public static SinkhornResult Sinkhorn(Tensor x, Tensor y, double epsilon, IReadOnlyList<double>? a = null, IReadOnlyList<double>? b = null,
-        int maxIterations = 100_000, double tolerance = 1e-9)
+        int maxIterations = 100_000, double tolerance = 1e-6)
     {
         var (cost, n, m) = CostMatrix(x, y);
         return Sinkhorn(cost, epsilon, a is null ? Uniform(n) : Normalised(a, n, nameof(a)), b is null ? Uniform(m) : Normalised(b, m, nameof(b)),
@@ -383,7 +384,7 @@ public static class Wasserstein
 
     /// <summary>Log-domain Sinkhorn on a given cost matrix (see the point-cloud overload).</summary>
     public static SinkhornResult Sinkhorn(double[,] cost, double epsilon, IReadOnlyList<double> a, IReadOnlyList<double> b,
-        int maxIterations = 100_000, double tolerance = 1e-9, Device? device = null)
+        int maxIterations = 100_000, double tolerance = 1e-6, Device? device = null)
     {
         int n = cost.GetLength(0), m = cost.GetLength(1);
         if (!(epsilon > 0) || double.IsInfinity(epsilon)) throw new ArgumentException($"ε must be a positive number, got {epsilon}", nameof(epsilon));
@@ -428,14 +429,14 @@ public static class Wasserstein
     /// Sinkhorn's transport cost for each ε against the exact W1 (transportation simplex) between the same point
     /// clouds with uniform weights, so a notebook can show the error shrinking as ε → 0.
     /// </summary>
-    public static IReadOnlyList<SinkhornError> SinkhornErrors(Tensor x, Tensor y, IEnumerable<double> epsilons, int maxIterations = 100_000, double tolerance = 1e-9)
+    public static IReadOnlyList<SinkhornError> SinkhornErrors(Tensor x, Tensor y, IEnumerable<double> epsilons, int maxIterations = 100_000, double tolerance = 1e-6)
     {
         var (cost, n, m) = CostMatrix(x, y);
         double exact = Transport(cost, Uniform(n), Uniform(m)).Cost;
         return epsilons.Select(eps =>
         {
             var s = Sinkhorn(cost, eps, Uniform(n), Uniform(m), maxIterations, tolerance, x.device);
-            return new SinkhornError(eps, s.Cost, exact, s.Iterations, s.Converged);
+            return new SinkhornError(eps, s.Cost, exact, s.Iterations, s.Converged, s.MarginalError);
         }).ToArray();
     }
 

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using WganCourse.Runtime;
 using static TorchSharp.torch;
 
 namespace WganCourse.Models;
@@ -23,13 +24,43 @@ public static class Mlp
 {
     /// <summary>G: z ∈ R^latentDim ~ N(0, I) → x ∈ R^outDim. <paramref name="tanhOutput"/> (off by default) squashes into
     /// (−1, 1), which toy data outside that box (the ring has radius 1.414) cannot reach.</summary>
+    /// <remarks><c>seed</c>: when given, the weights are drawn from a private generator with this seed (see
+    /// <see cref="ResetParameters"/>), so the same seed gives the same network whatever else uses libtorch's global
+    /// generator; when null, libtorch's global generator initialises them (seed it with Seeds.Set).</remarks>
     public static MlpGenerator Generator(int latentDim = 2, int outDim = 2, int hidden = 128, int layers = 3,
-                                         MlpActivation activation = MlpActivation.ReLU, bool tanhOutput = false) =>
-        new(latentDim, outDim, hidden, layers, activation, tanhOutput);
+                                         MlpActivation activation = MlpActivation.ReLU, bool tanhOutput = false, int? seed = null)
+    {
+        var g = new MlpGenerator(latentDim, outDim, hidden, layers, activation, tanhOutput);
+        if (seed is int s) ResetParameters(g, s);
+        return g;
+    }
 
     /// <summary>D or critic: x ∈ R^inDim → one raw score per sample (a logit for the GAN, unbounded for the WGAN).</summary>
-    public static MlpCritic Critic(int inDim = 2, int hidden = 128, int layers = 3, MlpActivation activation = MlpActivation.ReLU) =>
-        new(inDim, hidden, layers, activation);
+    /// <remarks><c>seed</c>: as for <see cref="Generator"/>.</remarks>
+    public static MlpCritic Critic(int inDim = 2, int hidden = 128, int layers = 3, MlpActivation activation = MlpActivation.ReLU, int? seed = null)
+    {
+        var d = new MlpCritic(inDim, hidden, layers, activation);
+        if (seed is int s) ResetParameters(d, s);
+        return d;
+    }
+
+    /// <summary>
+    /// Redraws the weight and bias of every Linear layer in <paramref name="module"/> (in registration order) from
+    /// U(−1/√fan_in, 1/√fan_in) — the distribution of PyTorch's default Linear initialisation (kaiming_uniform with
+    /// a = √5 for the weight, the same bound for the bias) — using a private generator seeded with <paramref name="seed"/>.
+    /// </summary>
+    public static void ResetParameters(nn.Module module, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        using var generator = Seeds.Generator(seed);
+        using var _ = no_grad();
+        foreach (var linear in module.modules().OfType<Linear>())
+        {
+            double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
+            linear.weight.uniform_(-bound, bound, generator);
+            linear.bias?.uniform_(-bound, bound, generator);
+        }
+    }
 
     internal static Sequential Stack(string name, int inDim, int outDim, int hidden, int layers, MlpActivation activation, bool tanhOutput)
     {

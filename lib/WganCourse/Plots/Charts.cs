@@ -47,8 +47,10 @@ public static class Charts
     public static Figure Densities(string title, IReadOnlyList<double> grid, params (string Name, IReadOnlyList<double> Values)[] curves) =>
         Lines(title, "x", "density / value", curves.Select(c => new Series(c.Name, grid, c.Values)));
 
-    /// <summary>2-D samples (N×2 tensor) scattered over a target's mode centres.</summary>
-    public static Figure Samples2D(string title, Tensor samples, GaussianMixture? target = null, string name = "generated", int maxPoints = 2000, double range = 2.2, int size = 420)
+    /// <summary>2-D samples (N×2 tensor) scattered over a target's mode centres. <paramref name="showLegend"/> = false
+    /// gives small multiples (e.g. training snapshots side by side) the whole width for the points.</summary>
+    public static Figure Samples2D(string title, Tensor samples, GaussianMixture? target = null, string name = "generated", int maxPoints = 2000, double range = 2.2, int size = 420,
+                                   bool showLegend = true)
     {
         if (samples.ndim != 2 || samples.shape[1] != 2) throw new ArgumentException($"Samples2D expects an [N, 2] tensor, got [{string.Join(", ", samples.shape)}]");
         using var cpu = samples.detach().cpu().to_type(float64);
@@ -57,8 +59,8 @@ public static class Charts
         var traces = new List<GenericChart>();
         if (target is not null)
             traces.Add(Plotly.NET.CSharp.Chart.Point<double, double, string>(x: target.Means.Select(m => m[0]), y: target.Means.Select(m => m[1]),
-                Name: "modes (target)", MarkerSymbol: StyleParam.MarkerSymbol.Cross, Opacity: 0.9));
-        traces.Add(Plotly.NET.CSharp.Chart.Point<double, double, string>(x: xs, y: ys, Name: name, Opacity: 0.5));
+                Name: "modes (target)", ShowLegend: showLegend, MarkerSymbol: StyleParam.MarkerSymbol.Cross, Opacity: 0.9));
+        traces.Add(Plotly.NET.CSharp.Chart.Point<double, double, string>(x: xs, y: ys, Name: name, ShowLegend: showLegend, Opacity: 0.5));
         var c = Layout(Chart.combine(traces), title, "x₁", "x₂");
         var x = new LinearAxis(); x.SetProperty("range", new[] { -range, range });
         var y = new LinearAxis(); y.SetProperty("range", new[] { -range, range }); y.SetProperty("scaleanchor", "x");

@@ -19,6 +19,9 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     public int Width => width;
     public int Height => height;
 
+    /// <summary>The same chart drawn at another size (e.g. smaller, to sit beside another in a <see cref="Row"/>).</summary>
+    public Figure WithSize(int newWidth, int newHeight) => new(chart, newWidth, newHeight);
+
     /// <summary>The plotly figure JSON (data + layout) as Plotly.NET writes it.</summary>
     public string Json => GenericChart.toFigureJson(chart);
 

@@ -31,12 +31,12 @@ public sealed class LiveTraining
     {
         steps.Add(p.Step); critic.Add(p.CriticLoss); generator.Add(p.GeneratorLoss);
         var losses = Charts.Lines($"{title}: losses", "generator step", "loss",
-            new[] { new Series(criticName, steps.ToList(), critic.ToList()), new Series("generator loss", steps.ToList(), generator.ToList()) });
+            new[] { new Series(criticName, steps.ToList(), critic.ToList()), new Series("generator loss", steps.ToList(), generator.ToList()) }).WithSize(520, 360);
         var items = new List<IHtmlDisplay> { losses };
         using var gen = new torch.Generator(7);
         using var x = p.Generator.Sample(samples, gen);
-        if (x.ndim == 2 && x.shape[1] == 2) items.Add(Charts.Samples2D($"samples at step {p.Step}", x, target));
-        else if (x.ndim == 2 && x.shape[1] == 1 && target is { Dim: 1 }) items.Add(Charts.SamplesVsDensity1D($"samples at step {p.Step}", x, target));
+        if (x.ndim == 2 && x.shape[1] == 2) items.Add(Charts.Samples2D($"samples at step {p.Step}", x, target, size: 380));
+        else if (x.ndim == 2 && x.shape[1] == 1 && target is { Dim: 1 }) items.Add(Charts.SamplesVsDensity1D($"samples at step {p.Step}", x, target).WithSize(520, 360));
         else if (x.ndim == 4) items.Add(new ImageGrid(x[..Math.Min(samples, 50)], columns: 10, title: $"samples at step {p.Step}"));
         view.Update(new Stack(new ProgressLine(p.Step, p.TotalSteps, p.Elapsed.TotalSeconds), new Row(items)));
     }

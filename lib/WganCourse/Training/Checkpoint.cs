@@ -26,13 +26,13 @@ public sealed record CheckpointInfo(int Version, string Objective, string Genera
 /// </summary>
 public static class Checkpoint
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: the trainer's private z stream is saved too
     const string Magic = "WGANCOURSE-CHECKPOINT";
 
     /// <summary>The trainer's live objects that a checkpoint saves and restores.</summary>
     internal sealed record TrainerState(Objective Objective, GeneratorNet G, CriticNet D, optim.Optimizer CriticOptimizer,
         optim.Optimizer GeneratorOptimizer, IBatchSource Data, TrainOptions Options, TrainHistory History,
-        List<TrainSnapshot> Snapshots, Tensor CriticWindow, Tensor GeneratorWindow);
+        List<TrainSnapshot> Snapshots, Tensor CriticWindow, Tensor GeneratorWindow, Generator? LatentGenerator);
 
     /// <summary>Reads the header of a checkpoint (no tensors are loaded).</summary>
     public static CheckpointInfo ReadInfo(string path)
@@ -65,6 +65,8 @@ public static class Checkpoint
             Helper(s.CriticOptimizer).save_state_dict(w);
             Helper(s.GeneratorOptimizer).save_state_dict(w);
             using (var rng = torch.get_rng_state()) WriteTensor(w, rng);
+            w.Write(s.LatentGenerator is not null);
+            if (s.LatentGenerator is not null) WriteGenerator(w, s.LatentGenerator);
             ((IResumableBatchSource)s.Data).SaveState(w);
 
             w.Write(s.History.Count);
@@ -114,6 +116,12 @@ public static class Checkpoint
         Helper(s.CriticOptimizer).load_state_dict(r);
         Helper(s.GeneratorOptimizer).load_state_dict(r);
         using (var rng = ReadTensor(r)) torch.set_rng_state(rng);
+        if (r.ReadBoolean())
+        {
+            if (s.LatentGenerator is null)
+                throw new ArgumentException($"checkpoint {path} was saved by a seeded run (private z stream); resume with TrainOptions.Seed set");
+            ReadGenerator(r, s.LatentGenerator, "the trainer's z stream");
+        }
         ((IResumableBatchSource)s.Data).LoadState(r);
 
         s.History.Step.Clear(); s.History.CriticLoss.Clear(); s.History.GeneratorLoss.Clear();

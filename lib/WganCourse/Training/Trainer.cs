@@ -16,8 +16,10 @@ public sealed record TrainOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Losses are recorded (as means over the window) and progress is reported every this many generator steps.</summary>
     public int LogEvery { get; init; } = 100;
-    /// <summary>Seeds libtorch's global generator (z) and the batch source at the start; null leaves both as they are.
-    /// Model initialisation happens before Run: seed it yourself (<see cref="Seeds.Set"/>) before building the models.</summary>
+    /// <summary>Reproducibility: when set, the batch source is reset to this seed, z is drawn from a private generator
+    /// derived from it, and libtorch's global generator is seeded with it too (for objectives that draw their own random
+    /// numbers, e.g. WGAN-GP's interpolation weights). The same seed, the same initial models (build them with a seed)
+    /// and the same thread count give bit-identical losses. Null: z comes from the global generator, nothing is reset.</summary>
     public int? Seed { get; init; } = Seeds.Default;
     /// <summary>Where the models and batches live; null means <see cref="Devices.Current"/>.</summary>
     public Device? Device { get; init; }
@@ -138,10 +140,15 @@ public static class Trainer
         d.to(device);
         g.train();
         d.train();
-        if (options.Seed is int seed && options.ResumeFrom is null)
+        Generator? zGen = null;
+        if (options.Seed is int seed)
         {
-            Seeds.Set(seed);
-            data.Reset(seed);
+            if (options.ResumeFrom is null)
+            {
+                Seeds.Set(seed);
+                data.Reset(seed);
+            }
+            zGen = Seeds.Generator(LatentSeed(seed)); // on resume its state is overwritten from the checkpoint
         }
         var dSpec = options.CriticOptimizer ?? objective.CriticOptimizer;
         var gSpec = options.GeneratorOptimizer ?? objective.GeneratorOptimizer;
@@ -160,7 +167,7 @@ public static class Trainer
         Tensor? lastLabels = null;
 
         int firstStep = 0, windowStart = 0;
-        var state = new Checkpoint.TrainerState(objective, g, d, dOpt, gOpt, data, options, history, snapshots, criticBuf, genBuf);
+        var state = new Checkpoint.TrainerState(objective, g, d, dOpt, gOpt, data, options, history, snapshots, criticBuf, genBuf, zGen);
         if (options.ResumeFrom is string resume)
             (firstStep, windowStart) = Checkpoint.Restore(resume, state);
         else if (snapshotAt.Contains(0)) snapshots.Add(Snapshot(g, 0, options));
@@ -179,7 +186,7 @@ public static class Trainer
                     var x = xCpu.to(device);
                     var y = Labels(yCpu, g, d, device);
                     Tensor fake;
-                    using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0]), y);
+                    using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0], zGen), y);
                     var loss = objective.CriticLoss((a, b) => d.Score(a, b), x, fake, y);
                     dOpt.zero_grad();
                     loss.backward();
@@ -196,7 +203,7 @@ public static class Trainer
                 {
                     int i = s - windowStart;
                     criticBuf[i].copy_(criticAcc[0] / nCritic);
-                    var fake = g.Generate(g.Latent(options.BatchSize), lastLabels);
+                    var fake = g.Generate(g.Latent(options.BatchSize, zGen), lastLabels);
                     var loss = objective.GeneratorLoss(d.Score(fake, lastLabels));
                     gOpt.zero_grad();
                     loss.backward();
@@ -223,10 +230,14 @@ public static class Trainer
         finally
         {
             lastLabels?.Dispose();
+            zGen?.Dispose();
         }
         clock.Stop();
         return new TrainResult(objective, g, d, history, snapshots, options.Steps, clock.Elapsed) { FirstStep = firstStep };
     }
+
+    /// <summary>The seed of the private z stream: different from the data's, so z and the data noise are not the same numbers.</summary>
+    internal static int LatentSeed(int seed) => unchecked(seed * 1_000_003 + 7919);
 
     static void Validate(TrainOptions o, GeneratorNet g, CriticNet d, IBatchSource data)
     {
@@ -299,13 +310,17 @@ public sealed class CriticOnly : IDisposable
     readonly optim.Optimizer opt;
     readonly Device device;
     readonly string context;
+    readonly Generator? zGen;
 
     public int BatchSize { get; }
     /// <summary>Critic iterations done so far.</summary>
     public int Iterations { get; private set; }
 
+    /// <summary>D is trained with objective.CriticLoss and <c>optimizer</c> (default: objective.CriticOptimizer).
+    /// <c>seed</c>: when given, resets <c>data</c> to it and draws z from a private generator derived from it
+    /// (reproducible whatever else uses the global generator); when null, z comes from the global generator.</summary>
     public CriticOnly(Objective objective, GeneratorNet g, CriticNet d, IBatchSource data, int batchSize = 64,
-                      OptimizerSpec? optimizer = null, Device? device = null)
+                      OptimizerSpec? optimizer = null, Device? device = null, int? seed = null)
     {
         this.objective = objective ?? throw new ArgumentNullException(nameof(objective));
         this.g = g ?? throw new ArgumentNullException(nameof(g));
@@ -321,6 +336,11 @@ public sealed class CriticOnly : IDisposable
         var spec = optimizer ?? objective.CriticOptimizer;
         opt = spec.Create(d.parameters());
         context = $"{objective.Name}, critic only; critic {spec}";
+        if (seed is int s)
+        {
+            data.Reset(s);
+            zGen = Seeds.Generator(Trainer.LatentSeed(s));
+        }
     }
 
     /// <summary>k more critic iterations; returns their mean critic loss (one host read).</summary>
@@ -335,7 +355,7 @@ public sealed class CriticOnly : IDisposable
             var x = xCpu.to(device);
             var y = g.IsConditional ? (yCpu ?? throw new ArgumentException("conditional models need labelled batches")).to(device) : null;
             Tensor fake;
-            using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0]), y);
+            using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0], zGen), y);
             var loss = objective.CriticLoss((a, b) => d.Score(a, b), x, fake, y);
             opt.zero_grad();
             loss.backward();
@@ -350,5 +370,9 @@ public sealed class CriticOnly : IDisposable
         return values.Average();
     }
 
-    public void Dispose() => opt.Dispose();
+    public void Dispose()
+    {
+        opt.Dispose();
+        zGen?.Dispose();
+    }
 }

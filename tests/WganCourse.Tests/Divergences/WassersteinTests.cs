@@ -213,18 +213,21 @@ public class WassersteinTests
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var rows = Wasserstein.SinkhornErrors(x, y, new[] { 1.0, 0.3, 0.1, 0.03, 0.01 });
         foreach (var e in rows)
-            output.WriteLine($"ε = {e.Epsilon,-5} Sinkhorn {e.Sinkhorn:F6}  exact {e.Exact:F6}  abs err {e.AbsoluteError:E2}  rel {e.RelativeError:E2}  iters {e.Iterations} converged {e.Converged}");
+            output.WriteLine($"ε = {e.Epsilon,-5} Sinkhorn {e.Sinkhorn:F6}  exact {e.Exact:F6}  abs err {e.AbsoluteError:E2}  rel {e.RelativeError:E2}  iters {e.Iterations} marginal err {e.MarginalError:E1}");
         output.WriteLine($"{sw.ElapsedMilliseconds} ms");
         Assert.All(rows, e => Assert.True(e.Converged, $"ε = {e.Epsilon} did not converge"));
-        Assert.All(rows, e => Assert.True(e.Sinkhorn >= e.Exact - 1e-7, $"entropic plan cost {e.Sinkhorn} below the optimum {e.Exact}"));
+        // a plan with marginal error δ can undercut the optimum by at most about max C · δ (max C < 10 here)
+        Assert.All(rows, e => Assert.True(e.Sinkhorn >= e.Exact - 10 * e.MarginalError, $"entropic plan cost {e.Sinkhorn} below the optimum {e.Exact}"));
         for (int k = 1; k < rows.Count; k++) Assert.True(rows[k].AbsoluteError < rows[k - 1].AbsoluteError);
         // P_ε minimises ⟨P, C⟩ − ε H(P), so ⟨P_ε, C⟩ − W ≤ ε (H(P_ε) − H(P*)) ≤ ε (log(n m) − log n) = ε log m
         // (an optimal plan here is a permutation, entropy log n).
-        Assert.All(rows, e => Assert.True(e.AbsoluteError <= e.Epsilon * Math.Log(40) + 1e-8, $"ε = {e.Epsilon}: error {e.AbsoluteError} above ε log m"));
+        Assert.All(rows, e => Assert.True(e.AbsoluteError <= e.Epsilon * Math.Log(40) + 10 * e.MarginalError, $"ε = {e.Epsilon}: error {e.AbsoluteError} above ε log m"));
 
         // marginals of the plan
         var s = Wasserstein.Sinkhorn(x, y, 0.1);
-        for (int i = 0; i < 40; i++) Assert.Equal(1.0 / 40, Enumerable.Range(0, 40).Sum(j => s.Plan[i, j]), 8);
+        Assert.True(s.MarginalError < 1e-6);
+        for (int j = 0; j < 40; j++) Assert.Equal(1.0 / 40, Enumerable.Range(0, 40).Sum(i => s.Plan[i, j]), 10); // exact after the g-update
+        for (int i = 0; i < 40; i++) Assert.Equal(1.0 / 40, Enumerable.Range(0, 40).Sum(j => s.Plan[i, j]), 6);
     }
 
     [Fact]

@@ -54,6 +54,21 @@ public class MlpTests
     }
 
     [Fact]
+    public void A_seed_gives_the_same_network_with_PyTorch_default_init_bounds()
+    {
+        var a = Mlp.Critic(inDim: 2, hidden: 50, layers: 2, seed: 9);
+        Seeds.Set(123); // the global generator must not matter
+        var b = Mlp.Critic(inDim: 2, hidden: 50, layers: 2, seed: 9);
+        var c = Mlp.Critic(inDim: 2, hidden: 50, layers: 2, seed: 10);
+        var pa = a.parameters().ToList();
+        foreach (var (p, q) in pa.Zip(b.parameters())) Assert.True(p.eq(q).all().item<bool>());
+        Assert.False(pa[0].eq(c.parameters().First()).all().item<bool>());
+        // U(−1/√fan_in, 1/√fan_in): the first layer has fan_in 2, the second 50; its max is close to the bound
+        Assert.InRange(pa[0].abs().max().item<float>(), 0.9 / Math.Sqrt(2), 1 / Math.Sqrt(2));
+        Assert.InRange(pa[2].abs().max().item<float>(), 0.9 / Math.Sqrt(50), 1 / Math.Sqrt(50));
+    }
+
+    [Fact]
     public void Wrong_input_shapes_are_rejected_with_expected_and_received()
     {
         var d = Mlp.Critic(inDim: 2);

@@ -17,8 +17,7 @@ public class TrainerTests
 
     static (MlpGenerator G, MlpCritic D) Models1D(int seed)
     {
-        Seeds.Set(seed);
-        return (Mlp.Generator(latentDim: 1, outDim: 1, hidden: 32, layers: 2), Mlp.Critic(inDim: 1, hidden: 32, layers: 2));
+        return (Mlp.Generator(latentDim: 1, outDim: 1, hidden: 32, layers: 2, seed: seed), Mlp.Critic(inDim: 1, hidden: 32, layers: 2, seed: seed + 100));
     }
 
     static TrainResult Train1D(int seed, int steps, Objective? objective = null, OptimizerSpec? lr = null, IBatchSource? data = null,
@@ -137,7 +136,7 @@ public class TrainerTests
     {
         var (g, d) = Models1D(5);
         var before = g.parameters().Select(p => p.detach().clone()).ToList();
-        using var ct = new CriticOnly(new GanSaturating(), g, d, new ToyBatches(Target, 5), batchSize: 64, device: CPU);
+        using var ct = new CriticOnly(new GanSaturating(), g, d, new ToyBatches(Target), batchSize: 64, device: CPU, seed: 5);
         double first = ct.Train(20), later = ct.Train(200);
         Assert.Equal(220, ct.Iterations);
         Assert.True(later < first, $"D loss {first:F4} → {later:F4}");

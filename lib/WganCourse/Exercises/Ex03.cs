@@ -1,0 +1,97 @@
+using TorchSharp;
+using WganCourse.Games;
+using static TorchSharp.torch;
+
+namespace WganCourse.Exercises;
+
+/// <summary>Notebook 03: the standard mode-coverage metric, and one simultaneous gradient step of the Dirac-GAN.</summary>
+public static class Ex03
+{
+    /// <summary>
+    /// The student's count of covered modes: modes with at least one sample within 3σ (Euclidean distance to the mode's
+    /// centre) — the standard toy metric. Arguments: samples [n, 2], centres [K, 2], σ (the modes' common std).
+    /// Hidden cases are built so that each typical mistake gives a different count.
+    /// </summary>
+    [Exercise("03.modes", "modes covered (3σ rule)")]
+    public static ExerciseResult ModesCovered(Func<Tensor, Tensor, double, int> studentModesCovered) =>
+        Exercise.Run("03.modes", "modes covered (3σ rule)", () =>
+        {
+            // an 8-mode ring of radius 1, σ = 0.05; each sample is placed at a chosen distance (in σ) from a chosen mode
+            var centres = tensor(Enumerable.Range(0, 8).SelectMany(k => new[] { Math.Cos(Math.PI * k / 4), Math.Sin(Math.PI * k / 4) }).ToArray()).reshape(8, 2);
+            const double sigma = 0.05;
+            var cases = new (string What, (int Mode, double DistanceInSigma, int Count)[] Placement, int Far)[]
+            {
+                ("a partly collapsed generator", new[] { (0, 0.5, 30), (2, 1.5, 4), (5, 2.5, 1), (6, 3.5, 3) }, 12),
+                ("a generator on a single mode", new[] { (3, 0.2, 20) }, 0),
+                ("samples just inside and just outside 3σ", new[] { (1, 2.9, 1), (4, 3.1, 2), (7, 0.9, 2), (0, 1.8, 1) }, 5),
+            };
+            using var g = new Generator(303);
+            foreach (var (what, placement, far) in cases)
+            {
+                var parts = new List<Tensor>();
+                foreach (var (mode, dist, count) in placement)
+                {
+                    // random directions, exact distances
+                    var angle = rand(count, 1, dtype: float64, generator: g) * 2 * Math.PI;
+                    var offset = cat(new[] { cos(angle), sin(angle) }, 1) * (dist * sigma);
+                    parts.Add(centres[mode].unsqueeze(0) + offset);
+                }
+                if (far > 0) parts.Add(0.3 * (rand(far, 2, dtype: float64, generator: g) - 0.5)); // near the origin, far from every mode
+                var samples = cat(parts, 0).to_type(float32);
+                int got = studentModesCovered(samples.clone(), centres.to_type(float32).clone(), sigma);
+
+                var d = cdist(samples.to_type(float64), centres);                  // [n, K]
+                int Count(Tensor near) => (int)near.any(0).sum().item<long>();
+                int expected = Count(d <= 3 * sigma);
+                int withinOneSigma = Count(d <= sigma);
+                int squared = Count(d.square() <= 3 * sigma);
+                int samplesNear = (int)(d <= 3 * sigma).any(1).sum().item<long>();
+                int nearestOnly = (int)d.argmin(1).unique().Item1.numel();
+                Expect.Close(what, got, expected, 1e-9,
+                    ($"you counted samples within 3σ ({samplesNear}); the metric counts modes that have at least one such sample.", samplesNear),
+                    ("your radius is σ; the metric counts a mode as covered when a sample lies within 3σ of its centre.", withinOneSigma),
+                    ("you compared a squared distance with 3σ: compare the distance ‖x − μ_k‖ itself with 3σ (or its square with (3σ)²).", squared),
+                    ("you returned the number of modes that are missed, not covered.", 8 - expected),
+                    ("you counted every mode that is the nearest mode of some sample, however far the sample is: a mode is covered only by samples within 3σ of it.", nearestOnly));
+            }
+        });
+
+    /// <summary>
+    /// The student's one simultaneous gradient step of the Dirac-GAN (Mescheder et al. 2018): V(θ, ψ) = f(ψθ) + f(0),
+    /// f(t) = −log(1 + e^{−t}), f'(t) = 1/(1 + e^t); G descends in θ, D ascends in ψ, both gradients taken at the old
+    /// point: θ' = θ − h ∂V/∂θ, ψ' = ψ + h ∂V/∂ψ. Arguments (θ, ψ, h); returns (θ', ψ').
+    /// </summary>
+    [Exercise("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN")]
+    public static ExerciseResult DiracStep(Func<double, double, double, (double Theta, double Psi)> studentStep) =>
+        Exercise.Run("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN", () =>
+        {
+            var cases = new (double Theta, double Psi, double H)[] { (1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (2.0, -1.5, 0.05), (0.3, 0.0, 0.2) };
+            foreach (var (theta, psi, h) in cases)
+            {
+                var what = $"θ = {theta}, ψ = {psi}, h = {h}";
+                var got = studentStep(theta, psi, h);
+                if (double.IsNaN(got.Theta) || double.IsNaN(got.Psi)) throw new HintException($"{what}: your step returned NaN.");
+                double fp = DiracGan.FPrime(psi * theta), sig = 1 - fp; // σ(ψθ), the mistake f'(t) = σ(t)
+                var expected = (theta - h * fp * psi, psi + h * fp * theta);
+                double psiAlt = psi + h * fp * theta;
+                var mistakes = new (string Hint, (double, double) Variant)[]
+                {
+                    ("you updated ψ first and then took θ's gradient at the new ψ: that is the alternating rule; here both gradients are taken at the old point (simultaneous).",
+                        (theta - h * DiracGan.FPrime(psiAlt * theta) * psiAlt, psiAlt)),
+                    ("D maximises V: ψ must move up its gradient (ψ + h ∂V/∂ψ), while G moves down (θ − h ∂V/∂θ).", (theta - h * fp * psi, psi - h * fp * theta)),
+                    ("G minimises V: θ must move down its gradient (θ − h ∂V/∂θ), while D moves up (ψ + h ∂V/∂ψ).", (theta + h * fp * psi, psi + h * fp * theta)),
+                    ("the players are swapped: G descends and D ascends, but you moved θ up and ψ down.", (theta + h * fp * psi, psi - h * fp * theta)),
+                    ("you used the bilinear game's gradient (ψ, θ): V here is f(ψθ) + f(0), so the chain rule brings in the factor f'(ψθ).", (theta - h * psi, psi + h * theta)),
+                    ("the partial derivatives are swapped: ∂V/∂θ = f'(ψθ)·ψ and ∂V/∂ψ = f'(ψθ)·θ.", (theta - h * fp * theta, psi + h * fp * psi)),
+                    ("check f'(t): for f(t) = −log(1 + e^{−t}), f'(t) = 1/(1 + e^t) = σ(−t), not σ(t).", (theta - h * sig * psi, psi + h * sig * theta)),
+                };
+                if (Near(got, expected)) continue;
+                foreach (var (hint, v) in mistakes)
+                    if (Near(got, v)) throw new HintException($"{what}: {hint}");
+                throw new HintException($"{what}: not the right (θ', ψ') on a hidden case.");
+            }
+        });
+
+    static bool Near((double A, double B) x, (double A, double B) y) =>
+        Math.Abs(x.A - y.A) <= 1e-9 * Math.Max(1, Math.Abs(y.A)) && Math.Abs(x.B - y.B) <= 1e-9 * Math.Max(1, Math.Abs(y.B));
+}

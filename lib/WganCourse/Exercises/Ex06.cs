@@ -1,0 +1,112 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace WganCourse.Exercises;
+
+/// <summary>Notebook 06: the Wasserstein-1 distance computed exactly — by sorting, from CDFs, and as the cost of a plan.</summary>
+public static class Ex06
+{
+    /// <summary>
+    /// The student's W1 between two 1-D samples of the same size n (tensors [n]), as a 0-dimensional tensor:
+    /// (1/n) Σ |x_(i) − y_(i)| over the sorted samples (the monotone coupling is optimal on the line).
+    /// Hidden cases: two shifted Gaussians, the same set in another order, two Gaussians of different spread (whose CDFs cross,
+    /// so that W1 is more than the difference of the means), float64 input.
+    /// </summary>
+    [Exercise("06.w1-sorted", "W1 in 1-D by sorting")]
+    public static ExerciseResult W1Sorted(Func<Tensor, Tensor, Tensor> studentW1) =>
+        Exercise.Run("06.w1-sorted", "W1 in 1-D by sorting", () =>
+        {
+            using var g = new Generator(606);
+            var cases = new (string What, Tensor X, Tensor Y)[]
+            {
+                ("two shuffled samples of N(0, 1) and N(2, 1), n = 200", randn(200, generator: g), randn(200, generator: g) + 2),
+                ("x = [3, 1, 2], y = [1, 2, 3] (the same set in another order)", tensor(new float[] { 3, 1, 2 }), tensor(new float[] { 1, 2, 3 })),
+                ("N(0, 1) and N(0, 3²), whose CDFs cross, n = 64, float64", randn(64, dtype: float64, generator: g), 3 * randn(64, dtype: float64, generator: g)),
+            };
+            foreach (var (what, x, y) in cases)
+            {
+                var expected = (x.sort().Values - y.sort().Values).abs().mean();
+                var got = studentW1(x.clone(), y.clone());
+                Expect.Close(what, got, expected, 1e-5,
+                    ("you paired x_i with y_i in the order given; the optimal coupling on the line pairs them in sorted order (sort both samples first).", (x - y).abs().mean()),
+                    ("only one of the two samples is sorted: sort both.", (x.sort().Values - y).abs().mean()),
+                    ("only one of the two samples is sorted: sort both.", (x - y.sort().Values).abs().mean()),
+                    ("you summed |x_(i) − y_(i)| instead of averaging: each sorted pair carries mass 1/n.", (x.sort().Values - y.sort().Values).abs().sum()),
+                    ("you squared the differences (that is W2², not W1): the ground cost of W1 is |x − y|.", (x.sort().Values - y.sort().Values).square().mean()),
+                    ("you returned |mean(x) − mean(y)|, which is only a lower bound on W1 (they agree when one CDF lies entirely below the other).", (x.mean() - y.mean()).abs()),
+                    ("you took the absolute value after averaging: average |x_(i) − y_(i)|, not x_(i) − y_(i).", (x.sort().Values - y.sort().Values).mean().abs()));
+            }
+        });
+
+    /// <summary>
+    /// The student's W1 between two distributions given as probability vectors p, q (tensors [K], each summing to 1)
+    /// on the grid points x_k = x_0 + k·dx: W1 = Σ_k |F_k − G_k|·dx with F, G the cumulative sums of p and q.
+    /// </summary>
+    [Exercise("06.w1-cdf", "W1 on a grid from the CDFs")]
+    public static ExerciseResult W1FromCdfs(Func<Tensor, Tensor, double, Tensor> studentW1) =>
+        Exercise.Run("06.w1-cdf", "W1 on a grid from the CDFs", () =>
+        {
+            using var g = new Generator(616);
+            Tensor Normalised(Tensor t) => t / t.sum();
+            var cases = new (string What, Tensor P, Tensor Q, double Dx)[]
+            {
+                ("all mass at grid point 0 vs all at grid point 3, dx = 0.5", tensor(new double[] { 1, 0, 0, 0, 0 }), tensor(new double[] { 0, 0, 0, 1, 0 }), 0.5),
+                ("two random histograms on 50 points, dx = 0.1", Normalised(rand(50, dtype: float64, generator: g)), Normalised(rand(50, dtype: float64, generator: g)), 0.1),
+                ("two bumps on 100 points, dx = 0.04", Bump(100, 30, 5), Bump(100, 60, 8), 0.04),
+            };
+            foreach (var (what, p, q, dx) in cases)
+            {
+                var expected = (p.cumsum(0) - q.cumsum(0)).abs().sum() * dx;
+                var got = studentW1(p.clone(), q.clone(), dx);
+                Expect.Close(what, got, expected, 1e-6,
+                    ("you compared the densities, Σ|p − q|·dx (that is twice the total variation); W1 compares the cumulative distributions F = cumsum(p) and G = cumsum(q).", (p - q).abs().sum() * dx),
+                    ("you forgot the grid spacing dx: W1 is an integral over x, Σ|F − G|·dx.", (p.cumsum(0) - q.cumsum(0)).abs().sum()),
+                    ("you took the absolute value after summing: W1 integrates |F − G|, the signed differences cancel.", ((p.cumsum(0) - q.cumsum(0)).sum() * dx).abs()),
+                    ("you averaged |F − G| over the grid points instead of integrating (multiply by dx, do not divide by the number of points).", (p.cumsum(0) - q.cumsum(0)).abs().mean()),
+                    ("you squared F − G; W1 integrates |F − G| itself.", (p.cumsum(0) - q.cumsum(0)).square().sum() * dx));
+            }
+        });
+
+    /// <summary>
+    /// The student's cost of a transport plan: Σ_ij γ_ij ‖x_i − y_j‖₂ for points x [n, d], y [m, d] and a plan γ [n, m]
+    /// (non-negative, rows summing to the source weights, columns to the target weights).
+    /// </summary>
+    [Exercise("06.plan-cost", "the cost of a transport plan")]
+    public static ExerciseResult PlanCost(Func<Tensor, Tensor, Tensor, Tensor> studentCost) =>
+        Exercise.Run("06.plan-cost", "the cost of a transport plan", () =>
+        {
+            using var g = new Generator(626);
+            var x1 = tensor(new double[] { 0, 0, 1, 0 }).reshape(2, 2);
+            var y1 = tensor(new double[] { 0, 3, 1, 4, 5, 0 }).reshape(3, 2);
+            var plan1 = tensor(new double[] { 0.25, 0.25, 0, 0, 0.25, 0.25 }).reshape(2, 3);
+            var x2 = randn(new long[] { 6, 3 }, dtype: float64, generator: g);
+            var y2 = randn(new long[] { 4, 3 }, dtype: float64, generator: g) + 1;
+            var raw = rand(new long[] { 6, 4 }, dtype: float64, generator: g);
+            var plan2 = raw / raw.sum();
+            var cases = new (string What, Tensor X, Tensor Y, Tensor Plan)[]
+            {
+                ("2 points in the plane to 3 points, a hand-made plan", x1, y1, plan1),
+                ("6 points to 4 points in 3-D, a random plan", x2, y2, plan2),
+            };
+            foreach (var (what, x, y, plan) in cases)
+            {
+                var dist = cdist(x.unsqueeze(0), y.unsqueeze(0)).squeeze(0);
+                var expected = (plan * dist).sum();
+                var got = studentCost(x.clone(), y.clone(), plan.clone());
+                var sq = (x.unsqueeze(1) - y.unsqueeze(0)).square().sum(dim: 2);
+                Expect.Close(what, got, expected, 1e-6,
+                    ("you used squared distances ‖x − y‖²; the earth mover's ground cost is the distance ‖x − y‖ itself (take the square root).", (plan * sq).sum()),
+                    ("you averaged γ_ij‖x_i − y_j‖ over the n·m cells; the plan's entries already are the masses, so sum them.", (plan * dist).mean()),
+                    ("you ignored the plan: Σ‖x_i − y_j‖ weights every pair equally; weight each pair by the mass γ_ij it moves.", dist.sum()),
+                    ("you ignored the plan: the mean distance over all pairs is the cost of the independent coupling, not of γ.", dist.mean()),
+                    ("you used the L1 (Manhattan) distance; the course's ground cost is Euclidean.", (plan * (x.unsqueeze(1) - y.unsqueeze(0)).abs().sum(dim: 2)).sum()));
+            }
+        });
+
+    static Tensor Bump(int n, double centre, double width)
+    {
+        var k = arange(n, dtype: float64);
+        var b = (-(k - centre).square() / (2 * width * width)).exp();
+        return b / b.sum();
+    }
+}

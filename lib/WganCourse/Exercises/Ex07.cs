@@ -1,0 +1,88 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace WganCourse.Exercises;
+
+/// <summary>Notebook 07: the WGAN's weight clipping and its critic and generator losses (Arjovsky et al. 2017, Algorithm 1).</summary>
+public static class Ex07
+{
+    /// <summary>
+    /// The student's weight clipping: clamp every parameter of the critic (weights AND biases) to [−c, c], in place.
+    /// Hidden cases: a small MLP critic with parameters drawn from N(0, 0.05²) (some inside, some outside the box),
+    /// c = 0.01 and c = 0.1.
+    /// </summary>
+    [Exercise("07.clip", "weight clipping")]
+    public static ExerciseResult ClipWeights(Action<nn.Module, double> studentClip) =>
+        Exercise.Run("07.clip", "weight clipping", () =>
+        {
+            foreach (var c in new[] { 0.01, 0.1 })
+            {
+                var critic = nn.Sequential(("fc1", nn.Linear(2, 8)), ("relu", nn.ReLU()), ("fc2", nn.Linear(8, 1)));
+                using var g = new Generator(707 + (ulong)(c * 1000));
+                using (no_grad())
+                    foreach (var p in critic.parameters()) p.copy_(0.05 * randn(p.shape, generator: g));
+                var before = critic.named_parameters().Select(p => (p.name, Value: p.parameter.detach().clone())).ToList();
+                try { studentClip(critic, c); }
+                catch (Exception e) when (e.Message.Contains("leaf Variable", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("in-place", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new HintException($"c = {c}: changing a parameter in place while autograd records it fails (\"{e.Message.Split('\n')[0]}\"). Do it inside `using (torch.no_grad()) {{ ... }}`.");
+                }
+                foreach (var (name, was) in before)
+                {
+                    var now = critic.named_parameters().First(p => p.name == name).parameter.detach();
+                    var expected = was.clamp(-c, c);
+                    bool isBias = name.EndsWith("bias", StringComparison.Ordinal);
+                    if (now.allclose(was) && !expected.allclose(was))
+                        throw new HintException(isBias
+                            ? $"c = {c}: the biases ({name}) were not clipped. Algorithm 1 clips every parameter w of the critic, biases included: loop over critic.parameters()."
+                            : $"c = {c}: the parameters did not change. Clamp them in place (e.g. p.clamp_(-c, c)); clamp without the underscore returns a new tensor and leaves the parameter as it was.");
+                    Expect.Close($"c = {c}, parameter {name}", now, expected, 1e-7,
+                        ("you clamped to [0, c]: the box is [−c, c], negative weights stay negative.", was.clamp(0, c)),
+                        ("you took absolute values: clipping keeps the sign, w ← max(−c, min(c, w)).", was.abs().clamp(0, c)),
+                        ("you rescaled the whole tensor so that its largest entry is c; clipping clamps each entry separately and leaves small entries unchanged.", was * (c / was.abs().max())),
+                        ("you set every parameter to ±c (sign(w)·c); entries already inside [−c, c] must stay as they are.", was.sign() * c));
+                }
+            }
+        });
+
+    /// <summary>
+    /// The student's WGAN critic loss from the critic's scores on a real and a fake batch ([B, 1] each):
+    /// L_critic = E[f(x̃)] − E[f(x)] (the critic maximises E[f(x)] − E[f(x̃)], i.e. minimises this). No sigmoid, no log.
+    /// </summary>
+    [Exercise("07.critic-loss", "the WGAN critic loss")]
+    public static ExerciseResult CriticLoss(Func<Tensor, Tensor, Tensor> studentLoss) =>
+        Exercise.Run("07.critic-loss", "the WGAN critic loss", () =>
+        {
+            using var g = new Generator(717);
+            var cases = new (string What, Tensor Real, Tensor Fake)[]
+            {
+                ("64 real and 64 fake scores", randn(new long[] { 64, 1 }, generator: g) + 1, randn(new long[] { 64, 1 }, generator: g) - 0.5),
+                ("large scores (an unbounded critic)", 50 * randn(new long[] { 8, 1 }, generator: g), 50 * randn(new long[] { 8, 1 }, generator: g)),
+            };
+            foreach (var (what, real, fake) in cases)
+            {
+                var expected = fake.mean() - real.mean();
+                Expect.Close(what, studentLoss(real.clone(), fake.clone()), expected, 1e-4,
+                    ("this is the GAN discriminator loss through a sigmoid and logs; the WGAN critic's scores are used as they are: E[f(fake)] − E[f(real)].", F.softplus(-real).mean() + F.softplus(fake).mean()),
+                    ("you summed the scores instead of averaging them: the loss is a difference of two means.", fake.sum() - real.sum()),
+                    ("you averaged over both batches together, (mean(fake) − mean(real))/2; it is the plain difference of the two means.", (fake.mean() - real.mean()) / 2),
+                    ("you returned the generator's loss −E[f(fake)]; the critic's loss also contains the real batch.", -fake.mean()));
+            }
+        });
+
+    /// <summary>The student's WGAN generator loss from the critic's scores on fakes ([B, 1]): L_G = −E[f(G(z))].</summary>
+    [Exercise("07.generator-loss", "the WGAN generator loss")]
+    public static ExerciseResult GeneratorLoss(Func<Tensor, Tensor> studentLoss) =>
+        Exercise.Run("07.generator-loss", "the WGAN generator loss", () =>
+        {
+            using var g = new Generator(727);
+            foreach (var (what, fake) in new[] { ("64 fake scores", randn(new long[] { 64, 1 }, generator: g) - 1), ("large scores", 80 * randn(new long[] { 16, 1 }, generator: g)) })
+            {
+                Expect.Close(what, studentLoss(fake.clone()), -fake.mean(), 1e-4,
+                    ("this is the GAN's non-saturating loss −E[log σ(f)]; the WGAN generator uses the critic's score directly: −E[f(G(z))].", F.softplus(-fake).mean()),
+                    ("this is the GAN's saturating loss E[log(1 − σ(f))]; the WGAN has no sigmoid and no log: −E[f(G(z))].", -F.softplus(fake).mean()),
+                    ("you summed over the batch instead of averaging.", -fake.sum()));
+            }
+        });
+}

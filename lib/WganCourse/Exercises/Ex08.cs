@@ -1,0 +1,135 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace WganCourse.Exercises;
+
+/// <summary>Notebook 08: WGAN-GP's interpolates and gradient penalty (Gulrajani et al. 2017, Algorithm 1), and the
+/// power iteration behind spectral normalisation (Miyato et al. 2018).</summary>
+public static class Ex08
+{
+    /// <summary>
+    /// The student's interpolates x̂ = ε·x + (1 − ε)·x̃ for a real batch x [B, d], a fake batch x̃ [B, d] and one ε per
+    /// sample, eps [B, 1] (broadcast over the features).
+    /// </summary>
+    [Exercise("08.interpolates", "random interpolates between real and fake")]
+    public static ExerciseResult Interpolates(Func<Tensor, Tensor, Tensor, Tensor> studentInterpolates) =>
+        Exercise.Run("08.interpolates", "random interpolates between real and fake", () =>
+        {
+            using var g = new Generator(808);
+            foreach (var (b, d) in new[] { (16, 2), (5, 7) })
+            {
+                var real = randn(new long[] { b, d }, generator: g);
+                var fake = randn(new long[] { b, d }, generator: g) + 3;
+                var eps = rand(new long[] { b, 1 }, generator: g);
+                var expected = eps * real + (1 - eps) * fake;
+                Expect.Close($"a batch of {b} samples with {d} features", studentInterpolates(real.clone(), fake.clone(), eps.clone()), expected, 1e-5,
+                    ("ε and 1 − ε are swapped: with x̂ = εx + (1 − ε)x̃, ε = 1 gives the real sample.", eps * fake + (1 - eps) * real),
+                    ("you returned ε·x + ε·x̃; the weights of the two end points must add up to 1: ε and 1 − ε.", eps * (real + fake)),
+                    ("you returned the midpoint (x + x̃)/2; use the random ε of each sample so that x̂ covers the whole segment.", (real + fake) / 2));
+            }
+        });
+
+    /// <summary>
+    /// The student's gradient penalty λ·E[(‖∇x̂ f(x̂)‖₂ − 1)²] on the interpolates x̂ = εx + (1 − ε)x̃ (eps [B, 1] given),
+    /// as a differentiable scalar: its gradient must reach the critic's parameters (double backpropagation,
+    /// create_graph: true), otherwise the penalty would not train the critic. Hidden critics: a linear critic with a known
+    /// slope (closed form λ(‖w‖ − 1)²) and a small ReLU network.
+    /// </summary>
+    [Exercise("08.gradient-penalty", "the gradient penalty on interpolates")]
+    public static ExerciseResult GradientPenalty(Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor, double, Tensor> studentPenalty) =>
+        Exercise.Run("08.gradient-penalty", "the gradient penalty on interpolates", () =>
+        {
+            using var g = new Generator(818);
+            var linear = nn.Linear(2, 1);
+            using (no_grad()) { linear.weight!.copy_(tensor(new float[] { 3, 4 }).reshape(1, 2)); linear.bias!.fill_(0.5); }
+            var mlp = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1));
+            using (no_grad()) foreach (var p in mlp.parameters()) p.copy_(randn(p.shape, generator: g));
+            var cases = new (string What, nn.Module<Tensor, Tensor> Critic, int Dim, double Lambda)[]
+            {
+                ("a linear critic f(x) = 3x₁ + 4x₂ + 0.5 (‖∇f‖ = 5 everywhere), λ = 10", linear, 2, 10),
+                ("a small tanh network on 3-D data, λ = 0.1", mlp, 3, 0.1),
+            };
+            foreach (var (what, critic, dim, lambda) in cases)
+            {
+                var real = randn(new long[] { 32, dim }, generator: g);
+                var fake = randn(new long[] { 32, dim }, generator: g) * 2;
+                var eps = rand(new long[] { 32, 1 }, generator: g);
+                var (expected, variants) = Reference(critic, real, fake, eps, lambda);
+                foreach (var p in critic.parameters()) p.grad?.zero_();
+                var got = studentPenalty(critic, real.clone(), fake.clone(), eps.clone(), lambda);
+                Expect.Close(what, got, expected, 1e-4, variants);
+                // The value is right: does its gradient reach the critic's parameters?
+                Expect.That(got.requires_grad,
+                    $"{what}: the value is right, but the penalty has no gradient with respect to the critic's parameters, so it would not train the critic. " +
+                    "Take the input gradient with torch.autograd.grad(..., create_graph: true) and do not detach it.");
+                var reference = ParameterGradients(critic, () => expected);
+                var student = ParameterGradients(critic, () => got);
+                for (int i = 0; i < reference.Length; i++)
+                    Expect.That(student[i].allclose(reference[i], rtol: 1e-3, atol: 1e-4),
+                        $"{what}: the value is right, but its gradient with respect to the critic's parameters is not. Take the input gradient with create_graph: true so that backpropagation goes through it.");
+            }
+        });
+
+    /// <summary>
+    /// The student's estimate of the largest singular value σ(W) of a matrix W [m, n] by power iteration from a given
+    /// unit vector u [m]: repeat v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, then σ ≈ uᵀWv. Returned as a double. Spectral normalisation
+    /// divides W by this σ so that the layer is 1-Lipschitz.
+    /// </summary>
+    [Exercise("08.power-iteration", "the largest singular value by power iteration")]
+    public static ExerciseResult PowerIteration(Func<Tensor, Tensor, int, double> studentSigma) =>
+        Exercise.Run("08.power-iteration", "the largest singular value by power iteration", () =>
+        {
+            using var g = new Generator(828);
+            var diag3 = diag(tensor(new double[] { 3, 1, 0.5 }));
+            var rect = randn(new long[] { 6, 4 }, dtype: float64, generator: g);
+            foreach (var (what, w) in new[] { ("W = diag(3, 1, 0.5)", diag3), ("a random 6×4 matrix", rect) })
+            {
+                var u0 = randn(w.shape[0], dtype: float64, generator: g);
+                u0 /= u0.norm();
+                double exact = linalg.svdvals(w)[0].item<double>();
+                double got = studentSigma(w.clone(), u0.clone(), 50);
+                Expect.Close(what + " (50 iterations)", got, exact, 1e-4,
+                    ("you returned the Frobenius norm ‖W‖_F = √(Σ w_ij²), which is ≥ σ(W) and equal only for rank-1 matrices.", w.norm().item<double>()),
+                    ("you returned σ(W)²: uᵀWv with u = Wv/‖Wv‖ is already σ; do not multiply by ‖Wv‖ again.", exact * exact),
+                    ("you returned the largest entry |w_ij|, not the largest singular value.", w.abs().max().item<double>()));
+            }
+        });
+
+    static (Tensor Value, (string, Tensor)[] Variants) Reference(nn.Module<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor eps, double lambda)
+    {
+        using var enable = enable_grad();
+        Tensor Grad(Tensor at, bool create)
+        {
+            using var enableHere = enable_grad(); // also inside the no_grad block below (the variants)
+            var x = at.detach().requires_grad_(true);
+            return autograd.grad(new[] { critic.call(x).sum() }, new[] { x }, create_graph: create, retain_graph: create)[0];
+        }
+        var xhat = eps * real + (1 - eps) * fake;
+        var grad = Grad(xhat, true);
+        var norms = grad.norm(1);
+        var value = lambda * (norms - 1).square().mean();
+        using var _ = no_grad();
+        var variants = new (string, Tensor)[]
+        {
+            ("you penalised ‖∇f‖² (or (‖∇f‖² − 1)); the penalty is (‖∇f(x̂)‖₂ − 1)², pulling the norm itself towards 1.", lambda * (norms.detach().square() - 1).square().mean()),
+            ("you penalised ‖∇f‖² instead of (‖∇f‖ − 1)²: that pushes the gradient towards 0, not towards norm 1.", lambda * norms.detach().square().mean()),
+            ("you used the one-sided penalty max(0, ‖∇f‖ − 1)²; WGAN-GP's is two-sided, (‖∇f‖ − 1)².", lambda * (norms.detach() - 1).clamp_min(0).square().mean()),
+            ("the weight λ is missing.", (norms.detach() - 1).square().mean()),
+            ("you summed over the batch; the penalty is an expectation: average over the samples.", lambda * (norms.detach() - 1).square().sum()),
+            ("you took one norm of the whole batch's gradient; the penalty needs ‖∇f(x̂_i)‖ per sample (norm over the features, dimension 1).", lambda * (grad.detach().norm() - 1).square()),
+            ("you evaluated the gradient at the real samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(real, false).norm(1) - 1).square().mean()),
+            ("you evaluated the gradient at the fake samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(fake, false).norm(1) - 1).square().mean()),
+            ("ε and 1 − ε are swapped in x̂: with x̂ = εx + (1 − ε)x̃, ε = 1 gives the real sample.", lambda * (Grad(eps * fake + (1 - eps) * real, false).norm(1) - 1).square().mean()),
+            ("you used the L1 norm of the gradient; the penalty uses the Euclidean norm ‖·‖₂.", lambda * (grad.detach().abs().sum(dim: 1) - 1).square().mean()),
+        };
+        return (value, variants);
+    }
+
+    static Tensor[] ParameterGradients(nn.Module<Tensor, Tensor> critic, Func<Tensor> penalty)
+    {
+        using var enable = enable_grad();
+        var parameters = critic.parameters().ToArray();
+        return autograd.grad(new[] { penalty() }, parameters, retain_graph: true, allow_unused: true)
+            .Select((t, i) => t is null || t.IsInvalid ? zeros_like(parameters[i]) : t.detach().clone()).ToArray(); // unused parameters come back as empty handles
+    }
+}

@@ -1,0 +1,81 @@
+namespace WganCourse.Runtime;
+
+/// <summary>
+/// Budgets of notebooks 06–08. Costs measured on the course's 2-core CPU, Release build, one libtorch thread unless
+/// said otherwise (on an idle machine 2 threads are ~20 % faster for the toy nets; with other processes on the cores
+/// 2 threads were 5–15× slower than 1):
+/// <list type="bullet">
+/// <item>KR critic (1 → 64 → 64 → 1, batch 256): gradient penalty ≈ 1.2 ms/step, clipping ≈ 0.65 ms/step.</item>
+/// <item>Figure 2 (a GAN discriminator and a clipped critic, same size): ≈ 1.3 ms/step for both.</item>
+/// <item>Toy WGAN on the ring, G and critic 2 → 128 → 128, batch 256, n_critic 5, per generator iteration:
+/// clipping 7.4 ms (6.0 on 2 threads), WGAN-GP 14.3 ms (10.5), WGAN-SN 10.0 ms (8.7); the plain GAN: 3.3 ms (PLATFORM.md).</item>
+/// <item>MNIST WGAN with DCGAN-style nets of width 16, batch 64, n_critic 5, per generator iteration: clipping ≈ 130 ms,
+/// WGAN-GP ≈ 205 ms, WGAN-SN ≈ 130 ms, measured on a busy machine (the DCGAN GAN step: 34 ms, PLATFORM.md).</item>
+/// <item>Deep critic probe (12 layers, width 128, batch 256): ≈ 8 ms/step clipped, ≈ 16 ms/step with the penalty.</item>
+/// </list>
+/// The estimates in seconds below use these numbers on an idle machine; with other processes on the cores expect 2–3×.
+/// </summary>
+public static partial class Budgets
+{
+    // ------------------------------------------------------------------ 06: the Wasserstein distance
+
+    /// <summary>06: critic steps for the Kantorovich–Rubinstein estimate between two 1-D Gaussians (cpu: ≈ 2.5 s with the
+    /// penalty; at 1000 steps the GP estimate is within 1 % of its penalised optimum W + W²/(2λ) and the rescaled one within 2 % of W).</summary>
+    public static int KrCriticSteps => Profile.Pick(smoke: 50, cpu: 2000, full: 10_000);
+    /// <summary>06: samples of each distribution per KR critic step.</summary>
+    public static int KrBatch => Profile.Pick(smoke: 64, cpu: 256, full: 512);
+    /// <summary>06: fresh samples of each distribution for the final KR estimate and the exact empirical W.</summary>
+    public static int KrEvalSamples => Profile.Pick(smoke: 1000, cpu: 20_000, full: 100_000);
+    /// <summary>06: record the KR estimate every this many critic steps.</summary>
+    public static int KrHistoryEvery => Profile.Pick(smoke: 10, cpu: 100, full: 500);
+    /// <summary>06: steps for each of the two networks of the WGAN paper's Figure 2 (cpu: ≈ 1.3 s).</summary>
+    public static int Figure2Steps => Profile.Pick(smoke: 30, cpu: 1000, full: 5000);
+    /// <summary>06: points per cloud for exact W by assignment (Hungarian, O(n³): 300 points ≈ 0.1 s).</summary>
+    public static int ExactW1Points => Profile.Pick(smoke: 40, cpu: 300, full: 1000);
+    /// <summary>06: points per cloud for the Sinkhorn-vs-exact table (5 values of ε down to 0.01 ≈ 0.3 s at 40 points).</summary>
+    public static int SinkhornPoints => Profile.Pick(smoke: 20, cpu: 60, full: 200);
+
+    // ------------------------------------------------------------------ 07: WGAN
+
+    /// <summary>07: generator iterations of the clipped WGAN on the 8-Gaussian ring (n_critic 5; cpu ≈ 37 s). Measured with a
+    /// minimal loop: 5–7 of 8 modes at 5000 iterations depending on the seed (a mode counted when ≥ 20 of 2500 samples lie
+    /// within 3σ of it), all 8 not guaranteed at this budget.</summary>
+    public static int WganRingSteps => Profile.Pick(smoke: 30, cpu: 5000, full: 50_000);
+    /// <summary>07: checkpoints on the ring for the W-estimate-vs-quality rank correlation (cpu: 20 checkpoints).</summary>
+    public static int WganRingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 250, full: 2500);
+    /// <summary>07: generator iterations of the clipped WGAN on MNIST (width-16 DCGAN nets, batch 64, n_critic 5; cpu ≈ 55 s).</summary>
+    public static int WganMnistSteps => Profile.Pick(smoke: 3, cpu: 400, full: 20_000);
+    /// <summary>07: the original code's 100 critic iterations for the first 25 generator iterations (and every 500th) cost
+    /// ≈ 60 s on MNIST here, more than the rest of the run, so only the full profile uses it.</summary>
+    public static bool WganMnistOriginalSchedule => Profile.Pick(smoke: false, cpu: false, full: true);
+    /// <summary>07: checkpoints of the MNIST runs for the rank correlation (cpu: 8 checkpoints of the WGAN).</summary>
+    public static int WganMnistCheckpointEvery => Profile.Pick(smoke: 1, cpu: 50, full: 1000);
+    /// <summary>07: iterations of the original-GAN baseline on MNIST whose discriminator loss is correlated with quality
+    /// (DCGAN step ≈ 34 ms at width 16; cpu ≈ 27 s).</summary>
+    public static int GanMnistSteps => Profile.Pick(smoke: 3, cpu: 800, full: 20_000);
+    /// <summary>07: seeds for RMSProp vs Adam(β1 = 0.5) with clipping on the ring.</summary>
+    public static int OptimizerStudySeeds => Profile.Pick(smoke: 1, cpu: 3, full: 5);
+    /// <summary>07: generator iterations per seed and optimizer in that study (cpu: 3 × 2 × 1200 × 7.4 ms ≈ 55 s).</summary>
+    public static int OptimizerStudySteps => Profile.Pick(smoke: 20, cpu: 1200, full: 20_000);
+
+    // ------------------------------------------------------------------ 08: beyond WGAN
+
+    /// <summary>08: critic-only steps before reading the weight histograms of a clipped and a penalised critic (≈ 1 s each).</summary>
+    public static int HistogramCriticSteps => Profile.Pick(smoke: 20, cpu: 1000, full: 5000);
+    /// <summary>08: critic steps of the 12-layer probe per setting (c = 0.1, 0.01, 0.001, GP; cpu ≈ 8 s for all four).
+    /// At 200 steps: c = 0.1 explodes (input-layer/output-layer activation-gradient ratio ≈ 10^2.1), 0.01 vanishes (≈ 10^−13.4),
+    /// 0.001 vanishes further (≈ 10^−24), GP stays within ≈ 10^0.2.</summary>
+    public static int DeepCriticSteps => Profile.Pick(smoke: 5, cpu: 200, full: 2000);
+    /// <summary>08: width of the 12-layer probe critic (Gulrajani et al. use 512 on the GPU).</summary>
+    public static int DeepCriticWidth => Profile.Pick(smoke: 32, cpu: 128, full: 512);
+    /// <summary>08: generator iterations of WGAN-GP on the ring (14 ms each; cpu ≈ 43 s). The comparison table's WGAN-GP run
+    /// has the same budget, so a notebook can reuse it instead of training twice. With a minimal loop, 7–8 of 8 modes
+    /// after 2500–3000 iterations (seed 2), 0 for seed 1: seed-dependent at this budget.</summary>
+    public static int GpRingSteps => Profile.Pick(smoke: 30, cpu: 3000, full: 50_000);
+    /// <summary>08: generator iterations per objective in the comparison table on the ring (GAN sat., GAN non-sat., WGAN,
+    /// WGAN-GP, WGAN-SN: 3.3 + 3.3 + 7.4 + 14.3 + 10 ms per iteration; cpu ≈ 77 s). Wall time per 1000 steps is reported from these runs.</summary>
+    public static int ComparisonSteps => Profile.Pick(smoke: 20, cpu: 2000, full: 20_000);
+    /// <summary>08: generator iterations per objective for the table's FD-digits column on MNIST (34 + 34 + 130 + 205 + 130 ms
+    /// per iteration; cpu: 100 ≈ 55 s). Too few for good digits: the cpu profile compares early training only, and says so.</summary>
+    public static int ComparisonMnistSteps => Profile.Pick(smoke: 2, cpu: 100, full: 10_000);
+}

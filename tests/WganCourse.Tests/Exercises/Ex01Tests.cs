@@ -1,0 +1,79 @@
+using TorchSharp;
+using WganCourse.Exercises;
+using WganCourse.Runtime;
+using Xunit;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace WganCourse.Tests.Exercises;
+
+public class Ex01Tests
+{
+    public Ex01Tests() => Course.Setup();
+
+    static void Fails(ExerciseResult r, string hint)
+    {
+        Assert.Equal(ExerciseStatus.Fail, r.Status);
+        Assert.Contains(hint, r.Message);
+    }
+
+    // ---- 01.d-loss ----
+
+    [Fact]
+    public void D_loss_reference_solution_passes()
+    {
+        var r = Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).mean() + F.softplus(fake).mean());
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void D_loss_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).sum() + F.softplus(fake).sum()), "summed over the batch");
+        Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(real).mean() + F.softplus(-fake).mean()), "real and fake are swapped");
+        Fails(Ex01.DiscriminatorLoss((real, fake) => cat(new[] { F.softplus(-real), F.softplus(fake) }).mean()), "averaged over the real and fake samples together");
+        Fails(Ex01.DiscriminatorLoss((real, fake) => -(F.softplus(-real).mean() + F.softplus(fake).mean())), "sign is flipped");
+        Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).mean()), "fake term");
+        // the textbook formula through probabilities is right on moderate logits but gives log 0 at ±120
+        Fails(Ex01.DiscriminatorLoss((real, fake) => -sigmoid(real).log().mean() - (1 - sigmoid(fake)).log().mean()), "softplus");
+        // a loss per sample instead of one number
+        Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real) + F.softplus(fake).mean()), "forget to reduce");
+    }
+
+    [Fact]
+    public void D_loss_unfilled_stub_is_not_done()
+    {
+        Assert.Equal(ExerciseStatus.NotDone, Ex01.DiscriminatorLoss((_, _) => throw new NotImplementedException()).Status);
+    }
+
+    // ---- 01.d-star ----
+
+    [Fact]
+    public void D_star_reference_solution_passes()
+    {
+        var r = Ex01.OptimalDiscriminator((pr, pg) => where(pr + pg == 0, full_like(pr, 0.5), pr / (pr + pg)));
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void D_star_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex01.OptimalDiscriminator((pr, pg) => where(pr + pg == 0, full_like(pr, 0.5), pg / (pr + pg))), "1 − D*");
+        Fails(Ex01.OptimalDiscriminator((pr, pg) => pr / pg), "density ratio");
+        Fails(Ex01.OptimalDiscriminator((pr, pg) => pr / (pr + pg)), "0/0");
+        Fails(Ex01.OptimalDiscriminator((pr, pg) => (pr / (pr + pg)).mean()), "do not reduce");
+    }
+
+    [Fact]
+    public void D_star_unfilled_stub_is_not_done()
+    {
+        Assert.Equal(ExerciseStatus.NotDone, Ex01.OptimalDiscriminator((_, _) => throw new NotImplementedException()).Status);
+    }
+
+    [Fact]
+    public void Checkers_are_listed_in_the_catalog()
+    {
+        var ids = Exercise.Catalog().Select(e => e.Id).ToList();
+        foreach (var id in new[] { "01.d-loss", "01.d-star", "02.js", "02.g-losses", "03.modes", "03.dirac-step" }) Assert.Contains(id, ids);
+    }
+}

@@ -1,0 +1,77 @@
+using TorchSharp;
+using WganCourse.Exercises;
+using WganCourse.Runtime;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace WganCourse.Tests.Exercises;
+
+public class Ex03Tests
+{
+    public Ex03Tests() => Course.Setup();
+
+    static void Fails(ExerciseResult r, string hint)
+    {
+        Assert.Equal(ExerciseStatus.Fail, r.Status);
+        Assert.Contains(hint, r.Message);
+    }
+
+    static Func<Tensor, Tensor, double, int> Modes(Func<Tensor, double, Tensor> near) =>
+        (x, mu, sigma) => (int)near(cdist(x, mu), sigma).any(0).sum().item<long>();
+
+    // ---- 03.modes ----
+
+    [Fact]
+    public void Modes_reference_solution_passes()
+    {
+        var r = Ex03.ModesCovered(Modes((d, s) => d <= 3 * s));
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Modes_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex03.ModesCovered((x, mu, s) => (int)(cdist(x, mu) <= 3 * s).any(1).sum().item<long>()), "you counted samples");
+        Fails(Ex03.ModesCovered(Modes((d, s) => d <= s)), "your radius is σ");
+        Fails(Ex03.ModesCovered(Modes((d, s) => d.square() <= 3 * s)), "squared distance");
+        Fails(Ex03.ModesCovered((x, mu, s) => 8 - Modes((d, s2) => d <= 3 * s2)(x, mu, s)), "missed");
+        Fails(Ex03.ModesCovered((x, mu, s) => (int)cdist(x, mu).argmin(1).unique().Item1.numel()), "nearest mode");
+    }
+
+    [Fact]
+    public void Modes_unfilled_stub_is_not_done()
+    {
+        Assert.Equal(ExerciseStatus.NotDone, Ex03.ModesCovered((_, _, _) => throw new NotImplementedException()).Status);
+    }
+
+    // ---- 03.dirac-step ----
+
+    static double FPrime(double t) => 1 / (1 + Math.Exp(t));
+
+    [Fact]
+    public void Dirac_step_reference_solution_passes()
+    {
+        var r = Ex03.DiracStep((theta, psi, h) => (theta - h * FPrime(psi * theta) * psi, psi + h * FPrime(psi * theta) * theta));
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Dirac_step_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex03.DiracStep((theta, psi, h) =>
+        {
+            var psi1 = psi + h * FPrime(psi * theta) * theta;
+            return (theta - h * FPrime(psi1 * theta) * psi1, psi1);
+        }), "alternating");
+        Fails(Ex03.DiracStep((theta, psi, h) => (theta - h * FPrime(psi * theta) * psi, psi - h * FPrime(psi * theta) * theta)), "D maximises V");
+        Fails(Ex03.DiracStep((theta, psi, h) => (theta - h * psi, psi + h * theta)), "bilinear");
+        Fails(Ex03.DiracStep((theta, psi, h) => (theta - h * FPrime(-psi * theta) * psi, psi + h * FPrime(-psi * theta) * theta)), "f'(t)");
+        Fails(Ex03.DiracStep((theta, psi, h) => (double.NaN, psi)), "NaN");
+    }
+
+    [Fact]
+    public void Dirac_step_unfilled_stub_is_not_done()
+    {
+        Assert.Equal(ExerciseStatus.NotDone, Ex03.DiracStep((_, _, _) => throw new NotImplementedException()).Status);
+    }
+}

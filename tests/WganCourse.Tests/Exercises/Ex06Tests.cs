@@ -1,0 +1,87 @@
+using TorchSharp;
+using WganCourse.Exercises;
+using WganCourse.Runtime;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace WganCourse.Tests.Exercises;
+
+public class Ex06Tests
+{
+    public Ex06Tests() => Course.Setup();
+
+    static void Fails(ExerciseResult r, string hint)
+    {
+        Assert.True(r.Status == ExerciseStatus.Fail, $"expected Fail with \"{hint}\", got {r.Status}: {r.Message}");
+        Assert.Contains(hint, r.Message);
+    }
+
+    // ---- 06.w1-sorted ----
+
+    [Fact]
+    public void W1_sorted_reference_solution_passes()
+    {
+        var r = Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean());
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void W1_sorted_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex06.W1Sorted((x, y) => (x - y).abs().mean()), "sorted order");
+        Fails(Ex06.W1Sorted((x, y) => (x.sort().Values - y).abs().mean()), "sort both");
+        Fails(Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().sum()), "summed");
+        Fails(Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).square().mean()), "W2²");
+        Fails(Ex06.W1Sorted((x, y) => (x.mean() - y.mean()).abs()), "lower bound");
+        Fails(Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean().unsqueeze(0).expand(3)), "shape");
+    }
+
+    [Fact]
+    public void W1_sorted_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex06.W1Sorted((_, _) => throw new NotImplementedException()).Status);
+
+    // ---- 06.w1-cdf ----
+
+    [Fact]
+    public void W1_cdf_reference_solution_passes()
+    {
+        var r = Ex06.W1FromCdfs((p, q, dx) => (p.cumsum(0) - q.cumsum(0)).abs().sum() * dx);
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void W1_cdf_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex06.W1FromCdfs((p, q, dx) => (p - q).abs().sum() * dx), "total variation");
+        Fails(Ex06.W1FromCdfs((p, q, dx) => (p.cumsum(0) - q.cumsum(0)).abs().sum()), "grid spacing dx");
+        Fails(Ex06.W1FromCdfs((p, q, dx) => ((p.cumsum(0) - q.cumsum(0)).sum() * dx).abs()), "signed differences cancel");
+    }
+
+    [Fact]
+    public void W1_cdf_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex06.W1FromCdfs((_, _, _) => throw new NotImplementedException()).Status);
+
+    // ---- 06.plan-cost ----
+
+    static Tensor Dist(Tensor x, Tensor y) => (x.unsqueeze(1) - y.unsqueeze(0)).square().sum(dim: 2).sqrt();
+
+    [Fact]
+    public void Plan_cost_reference_solution_passes()
+    {
+        var r = Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y)).sum());
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Plan_cost_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y).square()).sum()), "squared distances");
+        Fails(Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y)).mean()), "averaged");
+        Fails(Ex06.PlanCost((x, y, plan) => Dist(x, y).sum()), "ignored the plan");
+        Fails(Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y)).sum().to(float32).nan_to_num() * double.NaN), "NaN");
+    }
+
+    [Fact]
+    public void Plan_cost_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex06.PlanCost((_, _, _) => throw new NotImplementedException()).Status);
+}

@@ -1,0 +1,105 @@
+using TorchSharp;
+using WganCourse.Exercises;
+using WganCourse.Runtime;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace WganCourse.Tests.Exercises;
+
+public class Ex08Tests
+{
+    public Ex08Tests() => Course.Setup();
+
+    static void Fails(ExerciseResult r, string hint)
+    {
+        Assert.True(r.Status == ExerciseStatus.Fail, $"expected Fail with \"{hint}\", got {r.Status}: {r.Message}");
+        Assert.Contains(hint, r.Message);
+    }
+
+    // ---- 08.interpolates ----
+
+    [Fact]
+    public void Interpolates_reference_solution_passes()
+    {
+        var r = Ex08.Interpolates((real, fake, eps) => eps * real + (1 - eps) * fake);
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Interpolates_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex08.Interpolates((real, fake, eps) => eps * fake + (1 - eps) * real), "swapped");
+        Fails(Ex08.Interpolates((real, fake, eps) => (real + fake) / 2), "midpoint");
+        Fails(Ex08.Interpolates((real, fake, eps) => (eps * real + (1 - eps) * fake).mean(new long[] { 0 })), "shape");
+    }
+
+    [Fact]
+    public void Interpolates_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex08.Interpolates((_, _, _) => throw new NotImplementedException()).Status);
+
+    // ---- 08.gradient-penalty ----
+
+    static Tensor InputGradient(nn.Module<Tensor, Tensor> critic, Tensor at, bool createGraph)
+    {
+        var x = at.detach().requires_grad_(true);
+        return torch.autograd.grad(new[] { critic.call(x).sum() }, new[] { x }, create_graph: createGraph, retain_graph: createGraph)[0];
+    }
+
+    static Tensor Reference(nn.Module<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor eps, double lambda) =>
+        lambda * (InputGradient(critic, eps * real + (1 - eps) * fake, true).norm(1) - 1).square().mean();
+
+    [Fact]
+    public void Gradient_penalty_reference_solution_passes()
+    {
+        var r = Ex08.GradientPenalty(Reference);
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Gradient_penalty_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1).square().mean()), "towards 0");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1) - 1).square().mean()), "λ is missing");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, real, true).norm(1) - 1).square().mean()), "real samples");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm() - 1).square()), "per sample");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1) - 1).clamp_min(0).square().mean()), "one-sided");
+        // right value, but no double backpropagation
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, false).norm(1) - 1).square().mean()), "create_graph");
+    }
+
+    [Fact]
+    public void Gradient_penalty_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex08.GradientPenalty((_, _, _, _, _) => throw new NotImplementedException()).Status);
+
+    // ---- 08.power-iteration ----
+
+    static double Sigma(Tensor w, Tensor u0, int iterations)
+    {
+        var u = u0; Tensor v = null!;
+        for (int i = 0; i < iterations; i++)
+        {
+            v = w.t().mv(u); v /= v.norm();
+            u = w.mv(v); u /= u.norm();
+        }
+        return u.dot(w.mv(v)).item<double>();
+    }
+
+    [Fact]
+    public void Power_iteration_reference_solution_passes()
+    {
+        var r = Ex08.PowerIteration(Sigma);
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Power_iteration_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex08.PowerIteration((w, u, k) => w.norm().item<double>()), "Frobenius");
+        Fails(Ex08.PowerIteration((w, u, k) => w.abs().max().item<double>()), "largest entry");
+        Fails(Ex08.PowerIteration((w, u, k) => Math.Pow(Sigma(w, u, k), 2)), "σ(W)²");
+    }
+
+    [Fact]
+    public void Power_iteration_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex08.PowerIteration((_, _, _) => throw new NotImplementedException()).Status);
+}

@@ -1,0 +1,22 @@
+using TorchSharp;
+using WganCourse.Data;
+using WganCourse.Plots;
+using WganCourse.Runtime;
+using Xunit;
+
+namespace WganCourse.Tests.Plots;
+
+public class ChartsTests
+{
+    public ChartsTests() => Course.Setup();
+
+    [Fact]
+    public void Samples2D_hides_its_legend_only_when_asked()
+    {
+        var x = torch.zeros(5, 2);
+        var shown = Charts.Samples2D("s", x, Toy.Ring8()).Json;
+        var hidden = Charts.Samples2D("s", x, Toy.Ring8(), showLegend: false).Json;
+        Assert.DoesNotContain("\"showlegend\":false", shown);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(hidden, "\"showlegend\":false").Count); // both traces
+    }
+}
