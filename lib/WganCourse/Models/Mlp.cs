@@ -81,19 +81,25 @@ public static class Mlp
         return nn.Sequential(modules);
     }
 
-    internal static void CheckInput(Tensor x, int dim, string who)
+    internal static void CheckInput(Tensor x, int dim, string who, Tensor weight)
     {
         if (x.dim() != 2 || x.shape[1] != dim)
             throw new ArgumentException($"{who} expects [batch, {dim}] inputs, got [{string.Join(", ", x.shape)}]");
         if (!x.is_floating_point())
             throw new ArgumentException($"{who} expects floating-point inputs, got {x.dtype}");
+        // compared by type and index (cheap: this runs on every forward of the training loop)
+        if (x.device_type != weight.device_type || Math.Max(x.device_index, 0) != Math.Max(weight.device_index, 0))
+            throw new ArgumentException($"{who} expects inputs on {weight.device} (where its weights are), got them on {x.device}");
     }
+
+    internal static Linear FirstLayer(Sequential net) => net.children().OfType<Linear>().First();
 }
 
 /// <summary>The MLP generator (see <see cref="Mlp.Generator"/>).</summary>
 public sealed class MlpGenerator : GeneratorNet
 {
     readonly Sequential net;
+    readonly Func<Tensor> firstWeight; // for the device check (a delegate, not a Module field: RegisterComponents would register a field)
     readonly int latentDim;
 
     public int OutDim { get; }
@@ -104,12 +110,14 @@ public sealed class MlpGenerator : GeneratorNet
         this.latentDim = latentDim;
         OutDim = outDim;
         net = Mlp.Stack("G", latentDim, outDim, hidden, layers, activation, tanhOutput);
+        var first = Mlp.FirstLayer(net);
+        firstWeight = () => first.weight!; // read on each call: .to(device) replaces the parameter
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor z)
     {
-        Mlp.CheckInput(z, latentDim, "MLP generator");
+        Mlp.CheckInput(z, latentDim, "MLP generator", firstWeight());
         return net.forward(z);
     }
 }
@@ -118,6 +126,7 @@ public sealed class MlpGenerator : GeneratorNet
 public sealed class MlpCritic : CriticNet
 {
     readonly Sequential net;
+    readonly Func<Tensor> firstWeight; // for the device check (a delegate, not a Module field: RegisterComponents would register a field)
 
     public int InDim { get; }
 
@@ -125,12 +134,14 @@ public sealed class MlpCritic : CriticNet
     {
         InDim = inDim;
         net = Mlp.Stack("D", inDim, 1, hidden, layers, activation, tanhOutput: false);
+        var first = Mlp.FirstLayer(net);
+        firstWeight = () => first.weight!; // read on each call: .to(device) replaces the parameter
         RegisterComponents();
     }
 
     public override Tensor forward(Tensor x)
     {
-        Mlp.CheckInput(x, InDim, "MLP critic");
+        Mlp.CheckInput(x, InDim, "MLP critic", firstWeight());
         return net.forward(x);
     }
 }

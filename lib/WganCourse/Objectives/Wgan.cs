@@ -52,7 +52,11 @@ public sealed class WganClip : Objective
         return (critic(fake, labels).mean() - critic(real, labels).mean()).MoveToOuterDisposeScope();
     }
 
-    public override Tensor GeneratorLoss(Tensor fakeScores) => -fakeScores.mean();
+    public override Tensor GeneratorLoss(Tensor fakeScores)
+    {
+        Wgan.CheckScores(fakeScores);
+        return -fakeScores.mean();
+    }
 
     /// <summary>Clamps every critic parameter to [−c, c] in place.</summary>
     public override void AfterCriticStep(nn.Module critic) => Wgan.ClipParameters(critic, Clip);
@@ -118,7 +122,11 @@ public sealed class WganGp : Objective
         return (wganLoss + GradientPenalty(critic, real, fake, labels, Lambda, generator)).MoveToOuterDisposeScope();
     }
 
-    public override Tensor GeneratorLoss(Tensor fakeScores) => -fakeScores.mean();
+    public override Tensor GeneratorLoss(Tensor fakeScores)
+    {
+        Wgan.CheckScores(fakeScores);
+        return -fakeScores.mean();
+    }
 
     public override int CriticIterations(int generatorStep) => NCritic;
 
@@ -227,7 +235,11 @@ public sealed class WganSn : Objective
         return (critic(fake, labels).mean() - critic(real, labels).mean()).MoveToOuterDisposeScope();
     }
 
-    public override Tensor GeneratorLoss(Tensor fakeScores) => -fakeScores.mean();
+    public override Tensor GeneratorLoss(Tensor fakeScores)
+    {
+        Wgan.CheckScores(fakeScores);
+        return -fakeScores.mean();
+    }
 
     /// <summary>Nothing to enforce (SN acts in the forward pass); checks once per critic that it has SN layers.</summary>
     public override void AfterCriticStep(nn.Module critic)
@@ -254,6 +266,17 @@ public static class Wgan
         if (!(c > 0)) throw new ArgumentOutOfRangeException(nameof(c), c, "the clipping bound c must be positive");
         using var _ = no_grad();
         foreach (var p in critic.parameters()) p.clamp_(-c, c);
+    }
+
+    /// <summary>Critic scores: floating point, one per sample ([batch] or [batch, 1]).</summary>
+    internal static void CheckScores(Tensor scores)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        bool onePerSample = scores.dim() == 1 || (scores.dim() == 2 && scores.shape[1] == 1);
+        if (!onePerSample || scores.numel() == 0)
+            throw new ArgumentException($"expected critic scores of shape [batch, 1] or [batch] (one per sample), got [{string.Join(", ", scores.shape)}]", nameof(scores));
+        if (!scores.is_floating_point())
+            throw new ArgumentException($"expected floating-point critic scores, got {scores.dtype}", nameof(scores));
     }
 
     internal static void CheckBatches(Tensor real, Tensor fake, Tensor? labels)
