@@ -87,23 +87,41 @@ public sealed class DcganDiscriminator : CriticNet
     /// <summary>Width parameter: channels are ndf at 14×14 and 2·ndf at 7×7.</summary>
     public int Ndf { get; }
 
-    public DcganDiscriminator(int ndf = 64, int seed = Seeds.Default, Device? device = null)
+    /// <param name="ndf">width: ndf channels at 14×14, 2·ndf at 7×7.</param>
+    /// <param name="seed">seed of the N(0, 0.02) initialisation.</param>
+    /// <param name="device">default <see cref="Devices.Current"/>.</param>
+    /// <param name="batchNorm">false removes the BatchNorm layer (its conv then gets a bias): the WGAN-GP critic must not mix
+    /// the samples of a batch, because its penalty is per sample (Gulrajani et al. 2017, section 4), and a spectrally
+    /// normalised critic goes without it too (Miyato et al. 2018).</param>
+    /// <param name="spectralNorm">wrap every convolution in <see cref="SpectralNorm"/> (for <see cref="Objectives.WganSn"/>;
+    /// requires <paramref name="batchNorm"/> = false, since BatchNorm would rescale the normalised layer).</param>
+    public DcganDiscriminator(int ndf = 64, int seed = Seeds.Default, Device? device = null, bool batchNorm = true, bool spectralNorm = false)
         : base("DcganDiscriminator")
     {
         if (ndf <= 0) throw new ArgumentOutOfRangeException(nameof(ndf), ndf, "ndf must be positive");
+        if (spectralNorm && batchNorm) throw new ArgumentException("a spectrally normalised critic must not have BatchNorm (it would undo the normalisation): pass batchNorm: false");
         Ndf = ndf;
-        net = nn.Sequential(
-            ("down1", nn.Conv2d(1, ndf, kernel_size: 4, stride: 2, padding: 1, bias: true)),              // 28 → 14, no BN on the input layer
+        HasBatchNorm = batchNorm;
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("down1", nn.Conv2d(1, ndf, kernel_size: 4, stride: 2, padding: 1, bias: true)),                  // 28 → 14, no BN on the input layer
             ("lrelu1", nn.LeakyReLU(0.2)),
-            ("down2", nn.Conv2d(ndf, 2 * ndf, kernel_size: 4, stride: 2, padding: 1, bias: false)),       // 14 → 7
-            ("bn2", nn.BatchNorm2d(2 * ndf)),
-            ("lrelu2", nn.LeakyReLU(0.2)),
-            ("score", nn.Conv2d(2 * ndf, 1, kernel_size: 7, stride: 1, bias: true)));       // 7×7 → 1×1
-        RegisterComponents();
+            ("down2", nn.Conv2d(ndf, 2 * ndf, kernel_size: 4, stride: 2, padding: 1, bias: !batchNorm)),      // 14 → 7
+        };
+        if (batchNorm) layers.Add(("bn2", nn.BatchNorm2d(2 * ndf)));
+        layers.Add(("lrelu2", nn.LeakyReLU(0.2)));
+        layers.Add(("score", nn.Conv2d(2 * ndf, 1, kernel_size: 7, stride: 1, bias: true)));          // 7×7 → 1×1
+        var sequential = nn.Sequential(layers);
         using var g = Seeds.Generator(seed);
-        WeightInit.Dcgan(this, g);
+        WeightInit.Dcgan(sequential, g);
+        net = spectralNorm ? SpectralNorm.Apply(sequential, generator: g) : sequential;
+        RegisterComponents();
+        foreach (var sn in net.modules().OfType<SpectralNorm>()) sn.PowerIterate(100);
         this.to(device ?? Devices.Current);
     }
+
+    /// <summary>Whether the critic has its BatchNorm layer (the DCGAN default).</summary>
+    public bool HasBatchNorm { get; }
 
     public override Tensor forward(Tensor x)
     {

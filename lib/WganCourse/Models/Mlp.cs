@@ -36,11 +36,16 @@ public static class Mlp
     }
 
     /// <summary>D or critic: x ∈ R^inDim → one raw score per sample (a logit for the GAN, unbounded for the WGAN).</summary>
-    /// <remarks><c>seed</c>: as for <see cref="Generator"/>.</remarks>
-    public static MlpCritic Critic(int inDim = 2, int hidden = 128, int layers = 3, MlpActivation activation = MlpActivation.ReLU, int? seed = null)
+    /// <remarks><c>seed</c>: as for <see cref="Generator"/>. <c>spectralNorm</c>: every Linear is wrapped in
+    /// <see cref="SpectralNorm"/> (Miyato et al. 2018), for <see cref="Objectives.WganSn"/>; its power-iteration vectors are
+    /// drawn from <c>seed</c> too and run 100 steps on the initial weights, so σ(W) is accurate from the first forward.</remarks>
+    public static MlpCritic Critic(int inDim = 2, int hidden = 128, int layers = 3, MlpActivation activation = MlpActivation.ReLU, int? seed = null,
+                                   bool spectralNorm = false)
     {
-        var d = new MlpCritic(inDim, hidden, layers, activation);
+        using var snGenerator = spectralNorm && seed is int g ? Seeds.Generator(unchecked(g * 31 + 17)) : null;
+        var d = new MlpCritic(inDim, hidden, layers, activation, spectralNorm, snGenerator);
         if (seed is int s) ResetParameters(d, s);
+        foreach (var sn in d.modules().OfType<SpectralNorm>()) sn.PowerIterate(100);
         return d;
     }
 
@@ -130,14 +135,19 @@ public sealed class MlpCritic : CriticNet
 
     public int InDim { get; }
 
-    internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation) : base("MlpCritic")
+    internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation, bool spectralNorm = false, torch.Generator? snGenerator = null) : base("MlpCritic")
     {
         InDim = inDim;
+        IsSpectrallyNormalised = spectralNorm;
         net = Mlp.Stack("D", inDim, 1, hidden, layers, activation, tanhOutput: false);
-        var first = Mlp.FirstLayer(net);
+        var first = Mlp.FirstLayer(net); // taken before SN wraps it; SN shares the Linear's parameters
         firstWeight = () => first.weight!; // read on each call: .to(device) replaces the parameter
+        if (spectralNorm) net = SpectralNorm.Apply(net, generator: snGenerator);
         RegisterComponents();
     }
+
+    /// <summary>True when every Linear is spectrally normalised (<see cref="Mlp.Critic"/> with <c>spectralNorm: true</c>).</summary>
+    public bool IsSpectrallyNormalised { get; }
 
     public override Tensor forward(Tensor x)
     {
