@@ -54,8 +54,15 @@ public static class ClassLabels
 /// separately and joins them in a 1200-unit layer. We concatenate the one-hot y to z at the input instead. The
 /// first linear layer of [z, y] computes W_z z + W_y y, i.e. a separate linear map of each input added together,
 /// so the label still steers every hidden unit; what we drop is one nonlinearity on each input before they meet.
-/// It is fewer parameters, one code path with the unconditional MLP (<see cref="MnistMlpGenerator"/>), and trains
-/// well at the course's small budgets. The paper also uses dropout; we do not.
+/// It is fewer parameters and one code path with the unconditional MLP (<see cref="MnistMlpGenerator"/>). The paper
+/// also uses dropout; we do not.
+/// </para>
+/// <para>
+/// <c>batchNorm: true</c> (what notebook 04 uses) puts BatchNorm1d after each hidden layer, before its ReLU — a
+/// DCGAN guideline, not in Mirza &amp; Osindero. Measured on the shipped digits (batch 64, Adam 2e-4, β1 0.5,
+/// non-saturating loss, seed 1): without it G collapsed to two or three shapes drawn for every requested digit
+/// (control accuracy 0.10, chance level, after 4000 steps); with it the control accuracy was 0.23 after 2000 steps
+/// and 0.93 after 6000.
 /// </para>
 /// </summary>
 public sealed class ConditionalMlpGenerator : GeneratorNet
@@ -67,12 +74,14 @@ public sealed class ConditionalMlpGenerator : GeneratorNet
     /// <param name="hidden">hidden widths (default 256, 512).</param>
     /// <param name="seed">seed of the weight initialisation (PyTorch's default scheme).</param>
     /// <param name="device">default <see cref="Devices.Current"/>.</param>
-    public ConditionalMlpGenerator(int latentDim = 100, int[]? hidden = null, int seed = Seeds.Default, Device? device = null)
+    /// <param name="batchNorm">BatchNorm1d after each hidden layer (see the class remarks).</param>
+    public ConditionalMlpGenerator(int latentDim = 100, int[]? hidden = null, int seed = Seeds.Default, Device? device = null, bool batchNorm = false)
         : base("ConditionalMlpGenerator")
     {
         if (latentDim <= 0) throw new ArgumentOutOfRangeException(nameof(latentDim), latentDim, "latent size must be positive");
         this.latentDim = latentDim;
-        net = MnistMlp.Stack(latentDim + ClassLabels.Count, hidden ?? MnistMlp.GeneratorHidden, MnistMlp.Pixels, generator: true);
+        BatchNorm = batchNorm;
+        net = MnistMlp.Stack(latentDim + ClassLabels.Count, hidden ?? MnistMlp.GeneratorHidden, MnistMlp.Pixels, generator: true, batchNorm: batchNorm);
         RegisterComponents();
         using var g = Seeds.Generator(seed);
         WeightInit.TorchDefault(this, g);
@@ -81,6 +90,8 @@ public sealed class ConditionalMlpGenerator : GeneratorNet
 
     public override int LatentDim => latentDim;
     public override bool IsConditional => true;
+    /// <summary>Whether the hidden layers are followed by BatchNorm1d.</summary>
+    public bool BatchNorm { get; }
 
     public override Tensor Generate(Tensor z, Tensor? labels)
     {

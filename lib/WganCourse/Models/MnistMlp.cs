@@ -20,17 +20,22 @@ public static class MnistMlp
 
     /// <summary>
     /// Linear layers through <paramref name="hidden"/>: ReLU between them and Tanh at the end for a generator,
-    /// LeakyReLU(0.2) between them and a raw score at the end for a discriminator.
+    /// LeakyReLU(0.2) between them and a raw score at the end for a discriminator. With <paramref name="batchNorm"/>
+    /// (generators only) every hidden linear layer is followed by BatchNorm1d before its ReLU and has no bias of its
+    /// own (BatchNorm's shift replaces it), as in the DCGAN generator.
     /// </summary>
-    public static Sequential Stack(int inputs, int[] hidden, int outputs, bool generator)
+    public static Sequential Stack(int inputs, int[] hidden, int outputs, bool generator, bool batchNorm = false)
     {
         if (hidden.Length == 0 || hidden.Any(h => h <= 0))
             throw new ArgumentException($"hidden widths must be one or more positive numbers, got [{string.Join(", ", hidden)}].", nameof(hidden));
+        if (batchNorm && !generator)
+            throw new ArgumentException("batchNorm is for generator stacks only: the course's MLP discriminators have no BatchNorm.", nameof(batchNorm));
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         int width = inputs;
         for (int i = 0; i < hidden.Length; i++)
         {
-            layers.Add(($"fc{i}", nn.Linear(width, hidden[i])));
+            layers.Add(($"fc{i}", nn.Linear(width, hidden[i], hasBias: !batchNorm)));
+            if (batchNorm) layers.Add(($"bn{i}", nn.BatchNorm1d(hidden[i])));
             layers.Add(($"act{i}", generator ? nn.ReLU() : nn.LeakyReLU(0.2)));
             width = hidden[i];
         }
@@ -68,20 +73,31 @@ public static class MnistMlp
 
 /// <summary>
 /// The fully connected MNIST generator, the baseline that notebook 05 puts next to the DCGAN: z → 256 → 512 → 784,
-/// ReLU, Tanh output reshaped to N×1×28×28. No BatchNorm (a plain MLP GAN in the spirit of Goodfellow et al. 2014).
-/// With the defaults it has 0.56 M parameters, against 0.76 M for <see cref="DcganGenerator"/> with ngf = 64.
+/// ReLU, Tanh output reshaped to N×1×28×28. By default no BatchNorm (a plain MLP GAN in the spirit of Goodfellow et
+/// al. 2014). With the defaults it has 0.56 M parameters, against 0.76 M for <see cref="DcganGenerator"/> with ngf = 64.
+/// <para>
+/// <c>batchNorm: true</c> puts BatchNorm1d after each hidden layer (before its ReLU), Radford et al.'s guideline applied
+/// to an MLP. Measured on the shipped digits (batch 64, Adam 2e-4, β1 0.5, non-saturating loss): without it this
+/// generator collapsed to a handful of blurred shapes within the course's CPU budget; with it the samples stay diverse.
+/// </para>
 /// </summary>
 public sealed class MnistMlpGenerator : GeneratorNet
 {
     readonly Sequential net;
     readonly int latentDim;
 
-    public MnistMlpGenerator(int latentDim = 100, int[]? hidden = null, int seed = Seeds.Default, Device? device = null)
+    /// <param name="latentDim">size of z.</param>
+    /// <param name="hidden">hidden widths (default 256, 512).</param>
+    /// <param name="batchNorm">BatchNorm1d after each hidden layer (see the class remarks).</param>
+    /// <param name="seed">seed of the weight initialisation (PyTorch's default scheme).</param>
+    /// <param name="device">default <see cref="Devices.Current"/>.</param>
+    public MnistMlpGenerator(int latentDim = 100, int[]? hidden = null, int seed = Seeds.Default, Device? device = null, bool batchNorm = false)
         : base("MnistMlpGenerator")
     {
         if (latentDim <= 0) throw new ArgumentOutOfRangeException(nameof(latentDim), latentDim, "latent size must be positive");
         this.latentDim = latentDim;
-        net = MnistMlp.Stack(latentDim, hidden ?? MnistMlp.GeneratorHidden, MnistMlp.Pixels, generator: true);
+        BatchNorm = batchNorm;
+        net = MnistMlp.Stack(latentDim, hidden ?? MnistMlp.GeneratorHidden, MnistMlp.Pixels, generator: true, batchNorm: batchNorm);
         RegisterComponents();
         using var g = Seeds.Generator(seed);
         WeightInit.TorchDefault(this, g);
@@ -89,6 +105,8 @@ public sealed class MnistMlpGenerator : GeneratorNet
     }
 
     public override int LatentDim => latentDim;
+    /// <summary>Whether the hidden layers are followed by BatchNorm1d.</summary>
+    public bool BatchNorm { get; }
 
     public override Tensor forward(Tensor z)
     {

@@ -34,10 +34,14 @@ public sealed class LiveTraining
             new[] { new Series(criticName, steps.ToList(), critic.ToList()), new Series("generator loss", steps.ToList(), generator.ToList()) }).WithSize(520, 360);
         var items = new List<IHtmlDisplay> { losses };
         using var gen = new torch.Generator(7);
-        using var x = p.Generator.Sample(samples, gen);
+        // a conditional G (CGAN) is asked for the digits in turn: sample i gets label i mod 10, so with 10 columns
+        // column k of the grid shows the requested digit k
+        using var labels = p.Generator.IsConditional ? torch.arange(samples, dtype: torch.int64).remainder(10) : null;
+        using var x = p.Generator.Sample(samples, gen, labels);
         if (x.ndim == 2 && x.shape[1] == 2) items.Add(Charts.Samples2D($"samples at step {p.Step}", x, target, size: 380));
         else if (x.ndim == 2 && x.shape[1] == 1 && target is { Dim: 1 }) items.Add(Charts.SamplesVsDensity1D($"samples at step {p.Step}", x, target).WithSize(520, 360));
-        else if (x.ndim == 4) items.Add(new ImageGrid(x[..Math.Min(samples, 50)], columns: 10, title: $"samples at step {p.Step}"));
+        else if (x.ndim == 4) items.Add(new ImageGrid(x[..Math.Min(samples, 50)], columns: 10,
+            title: p.Generator.IsConditional ? $"samples at step {p.Step} (column k: requested digit k)" : $"samples at step {p.Step}"));
         view.Update(new Stack(new ProgressLine(p.Step, p.TotalSteps, p.Elapsed.TotalSeconds), new Row(items)));
     }
 }

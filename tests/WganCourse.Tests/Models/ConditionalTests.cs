@@ -109,4 +109,18 @@ public class ConditionalTests
         var accuracy = (d.Score(xt, y3).gt(0).to_type(ScalarType.Float32).mean().item<float>() + d.Score(xt, y5).lt(0).to_type(ScalarType.Float32).mean().item<float>()) / 2;
         Assert.True(accuracy > 0.95, $"accuracy on (x, 3) vs (x, 5): {accuracy:P1}, expected > 95 %");
     }
+
+    [Fact]
+    public void Batch_norm_option_keeps_the_one_hot_concatenation_at_the_input()
+    {
+        using var g = new ConditionalMlpGenerator(batchNorm: true, device: CPU);
+        Assert.True(g.BatchNorm);
+        Assert.Equal(110, g.modules().OfType<Linear>().First().in_features);
+        Assert.Equal(2, g.modules().OfType<BatchNorm1d>().Count());
+        using var plain = new ConditionalMlpGenerator(device: CPU);
+        Assert.False(plain.BatchNorm);
+        Assert.Empty(plain.modules().OfType<BatchNorm1d>());
+        var x = g.Sample(4, Seeds.Generator(3), Labels(0, 1, 2, 3));
+        Assert.Equal(new long[] { 4, 1, 28, 28 }, x.shape);
+    }
 }

@@ -55,4 +55,36 @@ public class MnistMlpTests
         Assert.True(conv.weight!.abs().max().item<float>() <= 1 / Math.Sqrt(48));
         Assert.True(conv.weight!.abs().max().item<float>() > 0.9 / Math.Sqrt(48));
     }
+
+    [Fact]
+    public void Batch_norm_option_puts_BatchNorm1d_before_each_hidden_ReLU_and_drops_those_biases()
+    {
+        using var g = new MnistMlpGenerator(batchNorm: true, device: CPU);
+        Assert.True(g.BatchNorm);
+        var bns = g.modules().OfType<BatchNorm1d>().ToList();
+        Assert.Equal(new long[] { 256, 512 }, bns.Select(b => b.weight!.shape[0]).ToArray());
+        var linears = g.modules().OfType<Linear>().ToList();
+        Assert.Null(linears[0].bias);
+        Assert.Null(linears[1].bias);
+        Assert.NotNull(linears[2].bias); // the output layer keeps its bias: no BatchNorm after it
+        Assert.Equal(100 * 256 + 2 * 256 + 256 * 512 + 2 * 512 + (512 * 784 + 784), Count(g));
+        // order inside the stack: fc0, bn0, act0, fc1, bn1, act1, out, tanh
+        var names = g.named_modules().Select(m => m.name.Split('.').Last()).Where(n => n.Length > 0 && n != "net").ToList();
+        Assert.Equal(new[] { "fc0", "bn0", "act0", "fc1", "bn1", "act1", "out", "tanh" }, names);
+
+        // train mode normalises with the batch's statistics, eval mode with the running ones: both give images in [−1, 1]
+        var z = g.Latent(8, Seeds.Generator(2));
+        var train = g.forward(z);
+        var eval = g.Sample(8, Seeds.Generator(2));
+        Assert.Equal(new long[] { 8, 1, 28, 28 }, eval.shape);
+        Assert.True(train.abs().max().item<float>() <= 1f && eval.abs().max().item<float>() <= 1f);
+        Assert.False(train.allclose(eval)); // running statistics after one batch are not the batch's own
+    }
+
+    [Fact]
+    public void Batch_norm_is_for_generator_stacks_only()
+    {
+        var e = Assert.Throws<ArgumentException>(() => MnistMlp.Stack(794, new[] { 64 }, 1, generator: false, batchNorm: true));
+        Assert.Contains("generator stacks only", e.Message);
+    }
 }
