@@ -223,14 +223,28 @@ public static class Benchmark
         return MeasureMemory(c.Name, c.Objective(), g, d, c.Data(), c.BatchSize, warmup, steps, samples, device);
     }
 
-    /// <summary>Resident memory of this process after a full, blocking garbage collection (finalizers included).</summary>
+    /// <summary>Resident memory of this process after a full, blocking garbage collection (finalizers included) and, on
+    /// glibc, after returning free heap pages to the system.</summary>
     public static long WorkingSet()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+        // glibc keeps freed heap pages resident and hands them out again; without trimming, a leak that reuses memory
+        // freed earlier in the process (another test, warm-up) does not grow the working set.
+        if (OperatingSystem.IsLinux()) TrimNativeHeap();
         using var p = Process.GetCurrentProcess();
         return p.WorkingSet64;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
+    static void TrimNativeHeap()
+    {
+        try { MallocTrim(0); }
+        catch (EntryPointNotFoundException) { } // musl and other libcs without malloc_trim: measure as is
+        catch (DllNotFoundException) { }
     }
 
     static long TensorsCreated()
