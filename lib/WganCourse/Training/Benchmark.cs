@@ -14,11 +14,18 @@ namespace WganCourse.Training;
 /// </summary>
 /// <param name="Name">Row label, e.g. "WGAN-GP, n_critic 5".</param>
 /// <param name="Description">The models and data, e.g. "MLP 2→128→128 (G and D)".</param>
+/// <param name="BatchSize">Samples per batch.</param>
+/// <param name="CriticIterations">Critic steps per generator step (n_critic).</param>
+/// <param name="Objective">Builds the objective (with its optimizers).</param>
 /// <param name="Models">Builds (G, D) from a seed on a device.</param>
+/// <param name="Data">Builds the batch source.</param>
 /// <param name="OverheadTwin">The same models with every width 1 (and <paramref name="OverheadTwinBatch"/>): the same
 /// sequence of libtorch calls per step (forward, backward, optimizer, clipping) with next to no arithmetic, so its step
 /// time is the per-call overhead floor of this step. Null where no twin is defined.</param>
+/// <param name="OverheadTwinBatch">Batch size of the overhead twin.</param>
 /// <param name="CountFlops">Whether <see cref="Flops.TrainingStepFlops"/> applies (not to WGAN-GP's double backward).</param>
+/// <param name="DefaultSteps">Timed steps when the bench is not told otherwise.</param>
+/// <param name="DefaultWarmup">Untimed warm-up steps before them.</param>
 public sealed record BenchCase(string Name, string Description, int BatchSize, int CriticIterations,
                                Func<Objective> Objective, Func<int, Device, (GeneratorNet G, CriticNet D)> Models,
                                Func<IBatchSource> Data, Func<int, Device, (GeneratorNet G, CriticNet D)>? OverheadTwin,
@@ -29,11 +36,20 @@ public sealed record BenchCase(string Name, string Description, int BatchSize, i
 }
 
 /// <summary>Per-step wall times of one <see cref="BenchCase"/> (after warm-up), in milliseconds.</summary>
+/// <param name="Steps">Timed steps.</param>
+/// <param name="Warmup">Untimed steps before them.</param>
+/// <param name="MedianMs">Median step time.</param>
+/// <param name="P10Ms">10th percentile.</param>
+/// <param name="P90Ms">90th percentile.</param>
+/// <param name="MeanMs">Mean step time.</param>
 /// <param name="TensorsPerStep">Tensor objects created from C# per step (TorchSharp's dispose-scope statistics): a
 /// lower bound on the libtorch calls made from C# per step (in-place calls and the calls inside backward() are not counted).</param>
 public sealed record StepTiming(int Steps, int Warmup, double MedianMs, double P10Ms, double P90Ms, double MeanMs, double TensorsPerStep);
 
 /// <summary>Working set (resident memory) of the process during a training run, after a full garbage collection.</summary>
+/// <param name="Name">The run's label.</param>
+/// <param name="Warmup">Steps before the first reading.</param>
+/// <param name="Steps">Steps between the first and the last reading.</param>
 /// <param name="StartBytes">After the warm-up steps.</param>
 /// <param name="EndBytes">After the last step.</param>
 /// <param name="Trace">(steps completed, bytes) at evenly spaced points, start and end included.</param>

@@ -8,6 +8,12 @@ using static TorchSharp.torch;
 namespace WganCourse.Training;
 
 /// <summary>What a checkpoint file says about the run that wrote it (read with <see cref="Checkpoint.ReadInfo"/>).</summary>
+/// <param name="Version">File format version.</param>
+/// <param name="Objective">Name of the objective that trained it.</param>
+/// <param name="Generator">Type name of G (checked on resume).</param>
+/// <param name="Critic">Type name of D, the critic (checked on resume).</param>
+/// <param name="BatchSize">Batch size of the run.</param>
+/// <param name="LogEvery">Logging interval of the run.</param>
 /// <param name="Step">Generator steps completed when it was saved.</param>
 /// <param name="TotalSteps">The <see cref="TrainOptions.Steps"/> of the run that saved it.</param>
 public sealed record CheckpointInfo(int Version, string Objective, string Generator, string Critic, int BatchSize, int LogEvery,
