@@ -45,18 +45,10 @@ public sealed class WganClip : Objective
     public override string Name => optimizerOverride is null ? "WGAN" : $"WGAN ({optimizerOverride})";
     public override string CriticLossMeaning => "W estimate, up to the critic's unknown Lipschitz constant K";
 
-    public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
-    {
-        Wgan.CheckBatches(real, fake, labels);
-        using var scope = NewDisposeScope();
-        return (critic(fake, labels).mean() - critic(real, labels).mean()).MoveToOuterDisposeScope();
-    }
+    public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels) =>
+        Wgan.CriticLoss(critic, real, fake, labels);
 
-    public override Tensor GeneratorLoss(Tensor fakeScores)
-    {
-        Wgan.CheckScores(fakeScores);
-        return -fakeScores.mean();
-    }
+    public override Tensor GeneratorLoss(Tensor fakeScores) => Wgan.GeneratorLoss(fakeScores);
 
     /// <summary>Clamps every critic parameter to [−c, c] in place.</summary>
     public override void AfterCriticStep(nn.Module critic) => Wgan.ClipParameters(critic, Clip);
@@ -116,17 +108,12 @@ public sealed class WganGp : Objective
 
     public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
     {
-        Wgan.CheckBatches(real, fake, labels);
         using var scope = NewDisposeScope();
-        var wganLoss = critic(fake, labels).mean() - critic(real, labels).mean();
+        var wganLoss = Wgan.CriticLoss(critic, real, fake, labels);
         return (wganLoss + GradientPenalty(critic, real, fake, labels, Lambda, generator)).MoveToOuterDisposeScope();
     }
 
-    public override Tensor GeneratorLoss(Tensor fakeScores)
-    {
-        Wgan.CheckScores(fakeScores);
-        return -fakeScores.mean();
-    }
+    public override Tensor GeneratorLoss(Tensor fakeScores) => Wgan.GeneratorLoss(fakeScores);
 
     public override int CriticIterations(int generatorStep) => NCritic;
 
@@ -228,18 +215,10 @@ public sealed class WganSn : Objective
     public override string Name => "WGAN-SN";
     public override string CriticLossMeaning => "W estimate (the SN critic is at most 1-Lipschitz)";
 
-    public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
-    {
-        Wgan.CheckBatches(real, fake, labels);
-        using var scope = NewDisposeScope();
-        return (critic(fake, labels).mean() - critic(real, labels).mean()).MoveToOuterDisposeScope();
-    }
+    public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels) =>
+        Wgan.CriticLoss(critic, real, fake, labels);
 
-    public override Tensor GeneratorLoss(Tensor fakeScores)
-    {
-        Wgan.CheckScores(fakeScores);
-        return -fakeScores.mean();
-    }
+    public override Tensor GeneratorLoss(Tensor fakeScores) => Wgan.GeneratorLoss(fakeScores);
 
     /// <summary>Nothing to enforce (SN acts in the forward pass); checks once per critic that it has SN layers.</summary>
     public override void AfterCriticStep(nn.Module critic)
@@ -259,6 +238,25 @@ public sealed class WganSn : Objective
 /// <summary>Helpers shared by the WGAN objectives.</summary>
 public static class Wgan
 {
+    /// <summary>
+    /// The critic's loss of every WGAN variant, E[D(fake)] − E[D(real)] (WGAN paper, Algorithm 1): minimising it maximises
+    /// the Kantorovich–Rubinstein objective, so its negative estimates K·W(P_r, P_θ). No logs, no sigmoid.
+    /// </summary>
+    public static Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
+    {
+        ArgumentNullException.ThrowIfNull(critic);
+        CheckBatches(real, fake, labels);
+        using var scope = NewDisposeScope();
+        return (critic(fake, labels).mean() - critic(real, labels).mean()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The generator's loss of every WGAN variant, −E[D(G(z))].</summary>
+    public static Tensor GeneratorLoss(Tensor fakeScores)
+    {
+        CheckScores(fakeScores);
+        return -fakeScores.mean();
+    }
+
     /// <summary>Clamps every parameter of the critic to [−c, c] in place (WGAN paper, Algorithm 1, line 7).</summary>
     public static void ClipParameters(nn.Module critic, double c)
     {
