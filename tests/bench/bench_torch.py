@@ -17,6 +17,7 @@ import gzip
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -213,6 +214,7 @@ def time_steps(objective, g, d, data, batch, warmup, steps):
     window = min(100, total)
     critic_buf, gen_buf = torch.zeros(window), torch.zeros(window)
     stamps = [time.perf_counter()]
+    cpu = [time.process_time()]
     start = 0
     for s in range(total):
         acc = torch.zeros(1)
@@ -241,9 +243,12 @@ def time_steps(objective, g, d, data, batch, warmup, steps):
                 raise RuntimeError(f"training diverged before step {done}")
             start = done
         stamps.append(time.perf_counter())
+        cpu.append(time.process_time())
     ms = [(stamps[i] - stamps[i - 1]) * 1e3 for i in range(warmup + 1, total + 1)]
+    cpu_ms = [(cpu[i] - cpu[i - 1]) * 1e3 for i in range(warmup + 1, total + 1)]
     q = statistics.quantiles(ms, n=10) if len(ms) >= 2 else [ms[0]] * 9
-    return {"median_ms": statistics.median(ms), "p10_ms": q[0], "p90_ms": q[-1], "mean_ms": statistics.fmean(ms)}
+    return {"median_ms": statistics.median(ms), "p10_ms": q[0], "p90_ms": q[-1], "mean_ms": statistics.fmean(ms),
+            "cpu_median_ms": statistics.median(cpu_ms)}
 
 
 def cases(data_root):
@@ -289,11 +294,8 @@ def timed(f):
 
 
 def blas_info():
-    cfg = torch.__config__.show()
-    for part in cfg.replace(",", "\n").splitlines():
-        if "BLAS_INFO" in part:
-            return part.strip().replace("BLAS_INFO=", "BLAS ")
-    return "unknown BLAS"
+    m = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
+    return f"BLAS {m.group(1)}" if m else "unknown BLAS"
 
 
 def main():
@@ -324,12 +326,12 @@ def main():
             tg, td = twin()
             row["floor_ms"] = time_steps(obj(), tg, td, data(), twin_batch, warmup, n)["median_ms"]
         rows.append(row)
-        print(f"  {name}: {row['median_ms']:.2f} ms/step (p10 {row['p10_ms']:.2f}, p90 {row['p90_ms']:.2f})"
+        print(f"  {name}: {row['median_ms']:.2f} ms/step (p10 {row['p10_ms']:.2f}, p90 {row['p90_ms']:.2f}; CPU {row['cpu_median_ms']:.2f} ms)"
               + (f", overhead floor {row['floor_ms']:.2f} ms" if "floor_ms" in row else ""), flush=True)
-    print(f"{'model':32} {'batch':>5} {'n_critic':>8} {'ms/step':>9} {'p10–p90':>17} {'floor ms':>9}")
+    print(f"{'model':32} {'batch':>5} {'n_critic':>8} {'ms/step':>9} {'p10–p90':>17} {'CPU ms':>9} {'floor ms':>9}")
     for r in rows:
         print(f"{r['name']:32} {r['batch']:>5} {r['n_critic']:>8} {r['median_ms']:>9.2f} "
-              f"{r['p10_ms']:>8.2f}–{r['p90_ms']:<8.2f} {r.get('floor_ms', float('nan')):>9.2f}")
+              f"{r['p10_ms']:>8.2f}–{r['p90_ms']:<8.2f} {r['cpu_median_ms']:>9.2f} {r.get('floor_ms', float('nan')):>9.2f}")
     result = {"torch_version": torch.__version__, "blas": blas, "threads": torch.get_num_threads(),
               "matmul_gflops": mm, "matmul_n": mm_n, "python": sys.version.split()[0], "rows": rows,
               "note": "Debian python3-torch 1.13 with generic BLAS: a floor for comparison, not the goal"}

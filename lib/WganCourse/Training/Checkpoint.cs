@@ -23,8 +23,8 @@ public sealed record CheckpointInfo(int Version, string Objective, string Genera
 /// Checkpoints of <see cref="Trainer.Run"/>: everything that decides the rest of a run, so that a run interrupted after
 /// step k and resumed (<see cref="TrainOptions.ResumeFrom"/>) ends bit-identical to the uninterrupted run on the CPU.
 /// A checkpoint holds G and D (parameters and buffers, e.g. BatchNorm's running statistics), both optimizers' state
-/// (Adam's moments and step counts, RMSProp's averages), the step counter, libtorch's global CPU generator (z and
-/// WGAN-GP's ε come from it), the batch source's position (<see cref="IResumableBatchSource"/>), the loss history, the
+/// (Adam's moments and step counts, RMSProp's averages), the step counter, the trainer's private z stream (seeded runs),
+/// libtorch's global CPU generator (WGAN-GP's ε, and z in unseeded runs, come from it), the batch source's position (<see cref="IResumableBatchSource"/>), the loss history, the
 /// losses of the log window in progress, and the snapshots taken so far.
 /// <para>Not saved: a private generator that you gave an objective (e.g. <c>new WganGp(generator: ...)</c>) and the CUDA
 /// generator; runs that use them resume correctly but not bit-identically. One file per checkpoint, written to a

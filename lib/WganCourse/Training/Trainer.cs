@@ -120,7 +120,10 @@ public sealed class TrainingDivergedException : Exception
 /// Conditional models: the fakes of a critic step are generated with the labels of that step's real batch (so real and
 /// fake share one label vector, as Objective.CriticLoss expects), and the generator step reuses the labels of the last
 /// real batch; in expectation both follow the data's label distribution.
-/// Losses stay on the device and are read once per LogEvery window (one host synchronisation per window).
+/// Losses stay on the device and are read once per LogEvery window (one host synchronisation per window); a NaN or ±∞
+/// loss then stops the run with a <see cref="TrainingDivergedException"/> naming the exact step.
+/// Long runs: <see cref="TrainOptions.CheckpointEvery"/> saves a <see cref="Checkpoint"/> and
+/// <see cref="TrainOptions.ResumeFrom"/> continues from one, bit-identically on the CPU.
 /// </summary>
 public static class Trainer
 {

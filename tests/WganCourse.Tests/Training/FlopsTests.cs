@@ -80,3 +80,46 @@ public class FlopsTests
         Assert.Throws<ArgumentException>(() => Benchmark.Quantile(Array.Empty<double>(), 0.5));
     }
 }
+
+public class BenchmarkTests
+{
+    public BenchmarkTests() => Course.Setup();
+
+    static WganCourse.Data.ImageSet Synthetic(int n) =>
+        new("synthetic", rand(new long[] { n, 1, 28, 28 }) * 2 - 1, arange(n, dtype: int64).remainder(10));
+
+    [Fact]
+    public void The_standard_rows_are_the_issue_s_five_models_and_the_DCGAN_64_step_is_11_35_GFLOP()
+    {
+        using var set = Synthetic(128);
+        var cases = Benchmark.StandardCases(set);
+        Assert.Equal(new[] { 256, 256, 256, 64, 64 }, cases.Select(c => c.BatchSize));
+        Assert.Equal(new[] { 1, 5, 5, 1, 1 }, cases.Select(c => c.CriticIterations));
+        Assert.Equal(new[] { true, true, true, false, false }, cases.Select(c => c.IsToy));
+        // from the hook count of the real models, the same number as the hand count in FlopsTests
+        Assert.Equal(11_349_409_792.0, Benchmark.StepFlops(cases[4], CPU));
+        Assert.Null(Benchmark.StepFlops(cases[2], CPU)); // WGAN-GP: the 3×-forward rule does not cover double backward
+        // toy GAN: G and D are 2→128→128→(2|1) at batch 256
+        long g = 256L * (2 * 128 + 128 * 128 + 128 * 2), d = 256L * (2 * 128 + 128 * 128 + 128 * 1);
+        Assert.Equal(Flops.TrainingStepFlops(g, d, 1), Benchmark.StepFlops(cases[0], CPU));
+    }
+
+    [Fact]
+    public void Step_timing_runs_the_real_trainer_and_reports_ordered_quantiles()
+    {
+        using var set = Synthetic(128);
+        using var oneThread = Threads.Use(1);
+        var c = Benchmark.StandardCases(set)[0];
+        var t = Benchmark.TimeSteps(c, steps: 12, warmup: 3, device: CPU);
+        Assert.Equal(12, t.Steps);
+        Assert.True(t.P10Ms > 0 && t.P10Ms <= t.MedianMs && t.MedianMs <= t.P90Ms, $"{t}");
+        Assert.True(t.CpuMedianMs > 0, $"{t}");
+        Assert.InRange(t.TensorsPerStep, 20, 1000); // a GAN step creates tens to hundreds of tensors from C#
+        var twin = Benchmark.TimeSteps(c, steps: 12, warmup: 3, device: CPU, overheadTwin: true);
+        Assert.Equal(t.TensorsPerStep, twin.TensorsPerStep); // the twin makes exactly the same calls
+        var (wall, cpu) = Benchmark.MatmulLimit(n: 256, repeats: 2, device: CPU);
+        Assert.True(wall > 0 && cpu > 0);
+        Assert.True(Benchmark.TrivialCallMicroseconds(200, CPU) > 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Benchmark.TimeSteps(c, 0, 1, CPU));
+    }
+}
