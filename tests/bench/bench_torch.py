@@ -23,7 +23,11 @@ import sys
 import time
 
 import numpy as np
-import torch
+
+# The C# side sets this natively before libgomp loads (Runtime/NativeSetup.cs); the same wait policy here keeps the
+# comparison fair on a shared machine, where spinning OpenMP threads slow small steps many times over.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import torch  # noqa: E402  (after the OpenMP setting, which libgomp reads when it loads)
 import torch.nn as nn
 import torch.nn.functional as F
 
