@@ -7,8 +7,10 @@ using WganCourse.Runtime;
 
 namespace WganCourse.Claims;
 
-/// <summary>Whether a claim needs training (then the smoke profile records it as skipped) or is analytic (always checked).</summary>
-public enum ClaimKind { Training, Analytic }
+/// <summary>Whether a claim needs training (then the smoke profile records it as skipped), is analytic (always checked), or
+/// needs more compute than the cpu profile has (<see cref="FullProfileOnly"/>: judged only in the full profile; in smoke and
+/// cpu it is recorded as skipped with the value measured there, so a reader still sees the number).</summary>
+public enum ClaimKind { Training, Analytic, FullProfileOnly }
 
 /// <summary>
 /// One checked claim: what the theory says (expected), what this run measured, the tolerance, and pass/fail.
@@ -72,8 +74,15 @@ public static class Claim
                               bool passed, ClaimKind kind, string? note)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new ArgumentException("a claim needs an id, e.g. \"01.dstar\"", nameof(id));
-        var skipped = kind == ClaimKind.Training && !Profile.ChecksTrainingClaims;
-        if (skipped) note = (note is null ? "" : note + " ") + "Skipped in the smoke profile (structure only): the budgets are too small for this claim to mean anything.";
+        var skipped = kind switch
+        {
+            ClaimKind.Training => !Profile.ChecksTrainingClaims,
+            ClaimKind.FullProfileOnly => Profile.Current != ProfileName.Full,
+            _ => false,
+        };
+        if (skipped) note = (note is null ? "" : note + " ") + (kind == ClaimKind.FullProfileOnly
+            ? $"Checked only in the full profile: it needs more compute than the {Profile.Describe()} profile has; the value measured here is shown, not judged."
+            : "Skipped in the smoke profile (structure only): the budgets are too small for this claim to mean anything.");
         var r = new ClaimResult(id, statement, source, expected, measured, tolerance, passed, skipped, Profile.Describe(), note);
         lock (gate)
         {

@@ -63,7 +63,7 @@ public static class Ex08
                     $"{what}: the value is right, but the penalty has no gradient with respect to the critic's parameters, so it would not train the critic. " +
                     "Take the input gradient with torch.autograd.grad(..., create_graph: true) and do not detach it.");
                 var reference = ParameterGradients(critic, () => expected);
-                var student = ParameterGradients(critic, () => got);
+                var student = StudentParameterGradients(critic, got, what);
                 for (int i = 0; i < reference.Length; i++)
                     Expect.That(student[i].allclose(reference[i], rtol: 1e-3, atol: 1e-4),
                         $"{what}: the value is right, but its gradient with respect to the critic's parameters is not. Take the input gradient with create_graph: true so that backpropagation goes through it.");
@@ -123,6 +123,29 @@ public static class Ex08
             ("you used the L1 norm of the gradient; the penalty uses the Euclidean norm ‖·‖₂.", lambda * (grad.detach().abs().sum(dim: 1) - 1).square().mean()),
         };
         return (value, variants);
+    }
+
+    /// <summary>
+    /// The gradients of the student's penalty with respect to the critic's parameters, by <c>backward()</c>. Not by
+    /// <c>autograd.grad</c>: when the student's input gradient was taken with <c>create_graph: true</c> but without
+    /// <c>retain_graph: true</c> (TorchSharp, unlike PyTorch, does not retain the graph when create_graph is set), the
+    /// forward graph's saved tensors are already freed, and libtorch's error then aborts the whole process inside
+    /// <c>autograd.grad</c> (the kernel dies), while <c>backward()</c> reports it as an exception that becomes a hint.
+    /// </summary>
+    static Tensor[] StudentParameterGradients(nn.Module<Tensor, Tensor> critic, Tensor penalty, string what)
+    {
+        using var enable = enable_grad();
+        var parameters = critic.parameters().ToArray();
+        foreach (var p in parameters) p.grad?.zero_();
+        try { penalty.backward(retain_graph: true); }
+        catch (Exception e) when (e.Message.Contains("backward through the graph a second time"))
+        {
+            Expect.That(false,
+                $"{what}: the value is right, but backpropagating it into the critic fails: the graph of the critic's forward pass was " +
+                "freed by torch.autograd.grad. In TorchSharp, create_graph: true does not keep that graph by itself (PyTorch's default " +
+                "does); the penalty's backward pass needs it too.");
+        }
+        return parameters.Select(p => p.grad is null || p.grad.IsInvalid ? zeros_like(p) : p.grad.detach().clone()).ToArray();
     }
 
     static Tensor[] ParameterGradients(nn.Module<Tensor, Tensor> critic, Func<Tensor> penalty)

@@ -63,6 +63,13 @@ public class Ex08Tests
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, real, true).norm(1) - 1).square().mean()), "real samples");
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm() - 1).square()), "per sample");
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1) - 1).clamp_min(0).square().mean()), "one-sided");
+        // create_graph without retain_graph: TorchSharp frees the forward graph (PyTorch would keep it); a hint, not a dead process
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) =>
+        {
+            var x = (eps * real + (1 - eps) * fake).detach().requires_grad_(true);
+            var g = torch.autograd.grad(new[] { c.call(x).sum() }, new[] { x }, create_graph: true)[0];
+            return lambda * (g.norm(1) - 1).square().mean();
+        }), "freed");
         // right value, but no double backpropagation
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, false).norm(1) - 1).square().mean()), "create_graph");
     }
