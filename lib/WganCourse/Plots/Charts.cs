@@ -64,7 +64,11 @@ public static class Charts
         var c = Layout(Chart.combine(traces), title, "x₁", "x₂");
         var x = new LinearAxis(); x.SetProperty("range", new[] { -range, range });
         var y = new LinearAxis(); y.SetProperty("range", new[] { -range, range }); y.SetProperty("scaleanchor", "x");
-        return new Figure(Chart.withXAxis(x, null).Invoke(Chart.withYAxis(y, null).Invoke(c)), size, size);
+        // plotly's default margins (80 px a side, 100 on top) leave a 260 px chart a 100 px plot; these leave room
+        // for the title and axis labels only, and the legend goes below the square plot instead of beside it
+        var layout = new Layout(); layout.SetProperty("margin", new { l = 50, r = 20, t = 50, b = 45 });
+        layout.SetProperty("legend", new { orientation = "h", x = 0, y = -0.18, yanchor = "top" });
+        return new Figure(Chart.withLayout(layout).Invoke(Chart.withXAxis(x, null).Invoke(Chart.withYAxis(y, null).Invoke(c))), size, size);
     }
 
     /// <summary>1-D samples (N×1) as a density histogram over the target's exact density.</summary>

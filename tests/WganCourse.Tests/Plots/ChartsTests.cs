@@ -19,4 +19,12 @@ public class ChartsTests
         Assert.DoesNotContain("\"showlegend\":false", shown);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(hidden, "\"showlegend\":false").Count); // both traces
     }
+
+    [Fact]
+    public void Samples2D_uses_tight_margins_so_small_charts_keep_their_plot_area()
+    {
+        var json = Charts.Samples2D("s", torch.zeros(5, 2), Toy.Ring8(), size: 260).Json;
+        Assert.Contains("\"margin\":{\"l\":50,\"r\":20,\"t\":50,\"b\":45}", json);
+        Assert.Contains("\"scaleanchor\":\"x\"", json); // the axes survive the layout merge
+    }
 }
