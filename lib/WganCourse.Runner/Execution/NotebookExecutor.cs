@@ -59,8 +59,25 @@ public static class NotebookExecutor
         if (p.ExitCode != 0) throw new InvalidOperationException($"`{file} {args}` failed ({p.ExitCode}): {err.Result}");
     }
 
+    /// <summary>Kernel start-up attempts: a kernel that dies before answering kernel_info (seen when several kernels start
+    /// at once and their web servers race for a port) is started again; no cell has run by then.</summary>
+    const int StartAttempts = 3;
+
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
                                           Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var result = ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory);
+            bool diedAtStart = result.Outcome == Outcome.HostError && result.CellSeconds.Count == 0 &&
+                               result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal);
+            if (!diedAtStart || attempt == StartAttempts) return result;
+            Thread.Sleep(TimeSpan.FromSeconds(1 + Random.Shared.NextDouble() * 2));
+        }
+    }
+
+    static ExecutionResult ExecuteOnce(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
+                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory)
     {
         if (!File.Exists(Python))
             throw new InvalidOperationException($"{Python} not found: install Debian's Jupyter client (`sudo apt-get install python3-nbclient jupyter-nbconvert`) or run `bash .ci/run`.");
