@@ -4,18 +4,13 @@ using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex02Tests
 {
     public Ex02Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.Equal(ExerciseStatus.Fail, r.Status);
-        Assert.Contains(hint, r.Message);
-    }
 
     static double Kl(double[] p, double[] q)
     {

@@ -3,18 +3,13 @@ using WganCourse.Exercises;
 using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex03Tests
 {
     public Ex03Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.Equal(ExerciseStatus.Fail, r.Status);
-        Assert.Contains(hint, r.Message);
-    }
 
     static Func<Tensor, Tensor, double, int> Modes(Func<Tensor, double, Tensor> near) =>
         (x, mu, sigma) => (int)near(cdist(x, mu), sigma).any(0).sum().item<long>();

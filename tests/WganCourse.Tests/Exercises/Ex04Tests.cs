@@ -3,18 +3,13 @@ using WganCourse.Exercises;
 using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex04Tests
 {
     public Ex04Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.Equal(ExerciseStatus.Fail, r.Status);
-        Assert.Contains(hint, r.Message);
-    }
 
     static Tensor Validated(Tensor labels, int classes)
     {

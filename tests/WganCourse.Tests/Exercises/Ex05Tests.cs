@@ -5,18 +5,13 @@ using WganCourse.Metrics;
 using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex05Tests
 {
     public Ex05Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.Equal(ExerciseStatus.Fail, r.Status);
-        Assert.Contains(hint, r.Message);
-    }
 
     // ---- 05.convt-size ----
 

@@ -4,18 +4,13 @@ using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex07Tests
 {
     public Ex07Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.True(r.Status == ExerciseStatus.Fail, $"expected Fail with \"{hint}\", got {r.Status}: {r.Message}");
-        Assert.Contains(hint, r.Message);
-    }
 
     // ---- 07.clip ----
 

@@ -3,18 +3,13 @@ using WganCourse.Exercises;
 using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
+using static WganCourse.Tests.Exercises.ExerciseAssert;
 
 namespace WganCourse.Tests.Exercises;
 
 public class Ex08Tests
 {
     public Ex08Tests() => Course.Setup();
-
-    static void Fails(ExerciseResult r, string hint)
-    {
-        Assert.True(r.Status == ExerciseStatus.Fail, $"expected Fail with \"{hint}\", got {r.Status}: {r.Message}");
-        Assert.Contains(hint, r.Message);
-    }
 
     // ---- 08.interpolates ----
 
