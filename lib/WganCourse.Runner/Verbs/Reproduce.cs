@@ -94,7 +94,7 @@ static class Reproduce
             var mine = Report.ReadClaims(file, claimsFile);
             claims.AddRange(mine);
             foreach (var c in mine)
-                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
+                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
             if (result.Outcome != Outcome.Ok)
                 AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
             AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");

@@ -9,8 +9,10 @@ namespace WganCourse.Claims;
 
 /// <summary>Whether a claim needs training (then the smoke profile records it as skipped), is analytic (always checked), or
 /// needs more compute than the cpu profile has (<see cref="FullProfileOnly"/>: judged only in the full profile; in smoke and
-/// cpu it is recorded as skipped with the value measured there, so a reader still sees the number).</summary>
-public enum ClaimKind { Training, Analytic, FullProfileOnly }
+/// cpu it is recorded as skipped with the value measured there, so a reader still sees the number). A <see cref="Check"/> is
+/// an identity that holds by construction (the same integrand twice, a formula at hand-picked numbers): always evaluated,
+/// shown with its own badge and recorded with kind "check", so it is never counted as evidence for the theory.</summary>
+public enum ClaimKind { Training, Analytic, FullProfileOnly, Check }
 
 /// <summary>
 /// One checked claim: what the theory says (expected), what this run measured, the tolerance, and pass/fail.
@@ -18,21 +20,24 @@ public enum ClaimKind { Training, Analytic, FullProfileOnly }
 /// </summary>
 public sealed record ClaimResult(
     string Id, string Statement, string Source, string Expected, string Measured, string Tolerance,
-    bool Passed, bool Skipped, string Profile, string? Note) : IHtmlDisplay
+    bool Passed, bool Skipped, string Profile, string? Note, string Kind = "claim") : IHtmlDisplay
 {
     [JsonIgnore] public string Status => Skipped ? "skipped" : Passed ? "pass" : "FAIL";
+    [JsonIgnore] public bool IsCheck => Kind == "check";
 
     public string ToHtml()
     {
         var (bg, fg) = Skipped ? ("#eef0f3", "#555") : Passed ? ("#e6f4ea", "#137333") : ("#fce8e6", "#a50e0e");
         string E(string s) => WebUtility.HtmlEncode(s);
-        return $"<div class=\"wgan-claim\" style=\"border-left:6px solid {fg};background:{bg};padding:6px 10px;margin:4px 0;font-family:sans-serif;font-size:13px\">" +
-               $"<b style=\"color:{fg}\">{E(Status.ToUpperInvariant())}</b> · <code>{E(Id)}</code> — {E(Statement)}<br/>" +
+        var word = IsCheck ? "CHECK " + (Passed ? "OK" : "FAILED") : Status.ToUpperInvariant();
+        if (IsCheck) (bg, fg) = Passed ? ("#e8f0fe", "#1a56b0") : ("#fce8e6", "#a50e0e");
+        return $"<div class=\"wgan-claim wgan-{E(Kind)}\" style=\"border-left:6px solid {fg};background:{bg};padding:6px 10px;margin:4px 0;font-family:sans-serif;font-size:13px\">" +
+               $"<b style=\"color:{fg}\">{E(word)}</b> · <code>{E(Id)}</code> — {E(Statement)}<br/>" +
                $"expected <b>{E(Expected)}</b> · measured <b>{E(Measured)}</b>" + (Tolerance.Length > 0 ? $" · tolerance {E(Tolerance)}" : "") +
                $" · <span style=\"color:#666\">{E(Source)} · profile {E(Profile)}</span>" + (Note is null ? "" : $"<br/><i>{E(Note)}</i>") + "</div>";
     }
 
-    public override string ToString() => $"[{Status}] {Id}: {Statement} — expected {Expected}, measured {Measured}" + (Tolerance.Length > 0 ? $" ({Tolerance})" : "");
+    public override string ToString() => $"[{(IsCheck ? "check " : "")}{Status}] {Id}: {Statement} — expected {Expected}, measured {Measured}" + (Tolerance.Length > 0 ? $" ({Tolerance})" : "");
 }
 
 /// <summary>The claims API: one call per claim cell. Numbers are formatted for people; raw values go to the record.</summary>
@@ -83,7 +88,8 @@ public static class Claim
         if (skipped) note = (note is null ? "" : note + " ") + (kind == ClaimKind.FullProfileOnly
             ? $"Checked only in the full profile: it needs more compute than the {Profile.Describe()} profile has; the value measured here is shown, not judged."
             : "Skipped in the smoke profile (structure only): the budgets are too small for this claim to mean anything.");
-        var r = new ClaimResult(id, statement, source, expected, measured, tolerance, passed, skipped, Profile.Describe(), note);
+        var r = new ClaimResult(id, statement, source, expected, measured, tolerance, passed, skipped, Profile.Describe(), note,
+                                kind == ClaimKind.Check ? "check" : "claim");
         lock (gate)
         {
             made.RemoveAll(c => c.Id == id); // re-running a cell replaces its claim
@@ -102,7 +108,8 @@ public static class Claim
 
 /// <summary>The line the runner reads back (one JSON object per claim).</summary>
 public sealed record ClaimRecord(string id, string statement, string source, string expected, string measured, string tolerance,
-                                 bool passed, bool skipped, string profile, string? note)
+                                 bool passed, bool skipped, string profile, string? note, string kind = "claim")
 {
-    public static ClaimRecord From(ClaimResult r) => new(r.Id, r.Statement, r.Source, r.Expected, r.Measured, r.Tolerance, r.Passed, r.Skipped, r.Profile, r.Note);
+    public static ClaimRecord From(ClaimResult r) =>
+        new(r.Id, r.Statement, r.Source, r.Expected, r.Measured, r.Tolerance, r.Passed, r.Skipped, r.Profile, r.Note, r.Kind);
 }

@@ -35,4 +35,22 @@ public class ClaimKindTests
             Assert.Contains("smoke profile", r.Note);
         }
     }
+
+    [Fact]
+    public void A_check_is_judged_in_every_profile_recorded_as_a_check_and_can_fail()
+    {
+        using (Profile.Use(ProfileName.Smoke))
+        {
+            var ok = Claim.Near("test.check", "same integrand twice", "test", 1.0, 1.0, 1e-9, kind: ClaimKind.Check);
+            Assert.False(ok.Skipped);
+            Assert.True(ok.Passed);
+            Assert.Equal("check", ok.Kind);
+            Assert.Equal("check", ClaimRecord.From(ok).kind);
+            Assert.Contains("CHECK OK", ok.ToHtml());
+            var bad = Claim.Near("test.check", "same integrand twice", "test", 1.0, 1.5, 1e-9, kind: ClaimKind.Check);
+            Assert.False(bad.Passed);
+            Assert.Contains("CHECK FAILED", bad.ToHtml());
+        }
+        Assert.Equal("claim", Claim.AtLeast("test.claim", "s", "test", 1, 2, kind: ClaimKind.Analytic).Kind);
+    }
 }
