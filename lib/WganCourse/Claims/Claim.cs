@@ -44,11 +44,7 @@ public sealed record ClaimResult(
 public static class Claim
 {
     public const string FileVariable = "WGAN_COURSE_CLAIMS_FILE";
-    static readonly List<ClaimResult> made = new();
     static readonly object gate = new();
-
-    /// <summary>Claims made in this process (kernel), in order.</summary>
-    public static IReadOnlyList<ClaimResult> Made { get { lock (gate) return made.ToList(); } }
 
     /// <summary>|measured − expected| ≤ tolerance (absolute), or ≤ tolerance·|expected| when <paramref name="relative"/>.</summary>
     public static ClaimResult Near(string id, string statement, string source, double expected, double measured, double tolerance,
@@ -92,8 +88,6 @@ public static class Claim
                                 kind == ClaimKind.Check ? "check" : "claim");
         lock (gate)
         {
-            made.RemoveAll(c => c.Id == id); // re-running a cell replaces its claim
-            made.Add(r);
             var file = Environment.GetEnvironmentVariable(FileVariable);
             if (!string.IsNullOrEmpty(file))
                 File.AppendAllText(file, JsonSerializer.Serialize(ClaimRecord.From(r)) + "\n");
