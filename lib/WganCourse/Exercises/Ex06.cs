@@ -103,6 +103,52 @@ public static class Ex06
             }
         });
 
+    /// <summary>
+    /// The student's Kantorovich–Rubinstein lower bound: for a given 1-Lipschitz f, E_P[f] − E_Q[f] ≤ W(P, Q), estimated
+    /// from samples xP [n, d] and xQ [m, d] (n and m may differ) as mean f(xP) − mean f(xQ), a 0-dimensional tensor.
+    /// Hidden cases: f(x) = x on two shifted 1-D Gaussians (the bound is W itself there), f(x) = |x| on samples of
+    /// different sizes (a negative gap), f(x) = ‖x − a‖ in the plane.
+    /// </summary>
+    [Exercise("06.kr-bound", "a Kantorovich–Rubinstein lower bound on W from a 1-Lipschitz f")]
+    public static ExerciseResult KrLowerBound(Func<Func<Tensor, Tensor>, Tensor, Tensor, Tensor> studentBound) =>
+        Exercise.Run("06.kr-bound", "a Kantorovich–Rubinstein lower bound on W from a 1-Lipschitz f", () =>
+        {
+            using var g = new Generator(636);
+            var anchor = tensor(new double[] { 0.5, -1 }, dtype: float64);
+            var cases = new (string What, Func<Tensor, Tensor> F, Tensor P, Tensor Q)[]
+            {
+                ("f(x) = x, P = N(1, 0.5²) with 300 samples, Q = N(−1, 0.5²) with 200",
+                    x => x, 1 + 0.5 * randn(new long[] { 300, 1 }, dtype: float64, generator: g),
+                    -1 + 0.5 * randn(new long[] { 200, 1 }, dtype: float64, generator: g)),
+                ("f(x) = |x|, 50 samples of N(0, 0.3²) against 80 of N(0, 2²)",
+                    x => x.abs(), 0.3 * randn(new long[] { 50, 1 }, dtype: float64, generator: g),
+                    2 * randn(new long[] { 80, 1 }, dtype: float64, generator: g)),
+                ("f(x) = ‖x − a‖ in the plane, 64 against 40 samples",
+                    x => (x - anchor).square().sum(dim: 1, keepdim: true).sqrt(),
+                    randn(new long[] { 64, 2 }, dtype: float64, generator: g),
+                    randn(new long[] { 40, 2 }, dtype: float64, generator: g) + 2),
+            };
+            foreach (var (what, f, xP, xQ) in cases)
+            {
+                var fP = f(xP);
+                var fQ = f(xQ);
+                var expected = fP.mean() - fQ.mean();
+                long n = fP.shape[0], m = fQ.shape[0];
+                var got = studentBound(f, xP.clone(), xQ.clone());
+                Expect.Close(what, got, expected, 1e-9,
+                    ("you returned E_Q[f] − E_P[f] here — the order reversed, or the absolute value of a negative gap. " +
+                     "The bound is E_P[f] − E_Q[f], with its sign (E_Q[f] − E_P[f] is the bound for −f).", fQ.mean() - fP.mean()),
+                    ("you summed f over the samples: each expectation is a mean over its own sample " +
+                     "(the two samples need not even have the same size).", fP.sum() - fQ.sum()),
+                    ("you took one mean over both samples together (divided by n + m): each expectation is a " +
+                     "mean over its own sample.", (fP.sum() - fQ.sum()) / (n + m)),
+                    ("you applied f to the mean sample: the bound needs the mean of f, E_P[f(x)], not f(E_P[x]) " +
+                     "(they differ as soon as f is not linear).",
+                     (f(xP.mean(new long[] { 0 }, keepdim: true)) - f(xQ.mean(new long[] { 0 }, keepdim: true))).sum()));
+
+            }
+        });
+
     static Tensor Bump(int n, double centre, double width)
     {
         var k = arange(n, dtype: float64);

@@ -9,8 +9,9 @@ public static partial class Budgets
     // ---- 01: the GAN objective ----
 
     /// <summary>01: Adam steps that train D between two fixed 1-D mixtures towards D* (MLP 1→64×3→1, batch
-    /// <see cref="DStarBatch"/>). cpu: 2000 steps ≈ 5–9 s; the max |D − D*| where max(pr, pg) ≥ 0.05 was 0.013–0.036 over
-    /// seeds (minibatch noise bounds it; more steps do not shrink it much).</summary>
+    /// <see cref="DStarBatch"/>). cpu: 2000 steps, a few seconds. The max |D − D*| on the support is set by minibatch
+    /// noise (more steps do not shrink it much); the notebook shows this run's value, notebooks/INSTRUCTOR.md (01) the
+    /// values seen over seeds while preparing.</summary>
     public static int DStarSteps => Profile.Pick(smoke: 100, cpu: 2000, full: 10_000);
     public static int DStarBatch => Profile.Pick(smoke: 64, cpu: 512, full: 1024);
     public static int DStarHidden => 64;
@@ -18,9 +19,10 @@ public static partial class Budgets
     /// <summary>01: samples per distribution for the Monte-Carlo V(D*, G) (its standard error ≈ 0.0025 at 100k).</summary>
     public static int OptimalValueSamples => Profile.Pick(smoke: 2000, cpu: 100_000, full: 1_000_000);
 
-    /// <summary>01: generator steps of the live 1-D GAN (non-saturating, MLP 1→32×3→1, batch 128, Adam 2e-4) on
-    /// Toy.Bimodal1D. cpu: 3000 steps ≈ 7 s (2.2–2.5 ms/step); G sits on one mode until step ≈ 600, covers both from
-    /// ≈ 900, and ends with 52 % of its mass left of 0 and 98 % of samples within 3σ of a mode.</summary>
+    /// <summary>01: generator steps of the 1-D GAN (non-saturating, MLP 1→32×3→1, batch 128, Adam 2e-4) on
+    /// Toy.Bimodal1D, trained by the loop notebook 01 shows (GanLoop). cpu: 3000 steps, ≈ 7 s on an idle core
+    /// (2.2–2.5 ms/step). When G leaves the single mode it first settles on depends on the seed and the budget; the notebook
+    /// reads it off its own snapshots (the table under the W₁ chart) instead of quoting a step here.</summary>
     public static int Gan1DSteps => Profile.Pick(smoke: 100, cpu: 3000, full: 10_000);
     public static int Gan1DBatch => 128;
     public static int Gan1DHidden => 32;
@@ -28,8 +30,8 @@ public static partial class Budgets
     public static int Gan1DSnapshotEvery => Profile.Pick(smoke: 25, cpu: 300, full: 500);
     /// <summary>01: the 1-D GAN's snapshot steps 0, every, 2·every, ..., Gan1DSteps.</summary>
     public static int[] Gan1DSnapshots => Enumerable.Range(0, Gan1DSteps / Gan1DSnapshotEvery + 1).Select(i => i * Gan1DSnapshotEvery).ToArray();
-    /// <summary>01: samples per 1-D GAN snapshot (W₁ against as many data samples; the noise floor of W₁ between two
-    /// data samples of this size is ≈ 0.04).</summary>
+    /// <summary>01: samples per 1-D GAN snapshot (W₁ against as many data samples; the notebook computes the floor, W₁
+    /// between two data samples of this size, and shows it beside the curve).</summary>
     public static int Gan1DSamples => Profile.Pick(smoke: 500, cpu: 2000, full: 5000);
 
     /// <summary>01/02: points of the trapezoid grids for 1-D densities (on [−8, 8]: spacing 0.005; quadrature error far

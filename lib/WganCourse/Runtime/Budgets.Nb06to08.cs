@@ -20,7 +20,8 @@ public static partial class Budgets
     // ------------------------------------------------------------------ 06: the Wasserstein distance
 
     /// <summary>06: critic steps for the Kantorovich–Rubinstein estimate between two 1-D Gaussians (cpu: ≈ 2.5 s with the
-    /// penalty; at 1000 steps the GP estimate is within 1 % of its penalised optimum W + W²/(2λ) and the rescaled one within 2 % of W).</summary>
+    /// penalty; at 1000 steps the GP estimate was within 1 % of the linear-critic bound W + W²/(2λ), a lower bound on the
+    /// penalised optimum, and the rescaled one within 2 % of W).</summary>
     public static int KrCriticSteps => Profile.Pick(smoke: 50, cpu: 2000, full: 10_000);
     /// <summary>06: samples of each distribution per KR critic step.</summary>
     public static int KrBatch => Profile.Pick(smoke: 64, cpu: 256, full: 512);

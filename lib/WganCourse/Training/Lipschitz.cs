@@ -81,10 +81,11 @@ public sealed record Figure2Curves(double[] X, double[] D, double[] DSlope, doub
 public static class KantorovichRubinstein
 {
     /// <summary>
-    /// What the WGAN-GP critic's E_P[f] − E_Q[f] converges to in 1-D, where it is not W itself: the optimal penalised
-    /// critic is linear with slope s on the region between P and Q (where the interpolates lie), so it maximises
-    /// s·W − λ(s − 1)², giving s = 1 + W/(2λ) and E_P[f] − E_Q[f] = W + W²/(2λ). The soft penalty lets the critic
-    /// overshoot by W/(2λ) (10 % for W = 2, λ = 10); the rescaled estimate removes this.
+    /// A lower bound on the gap E_P[f] − E_Q[f] of the optimal WGAN-GP critic in 1-D: the optimum among LINEAR critics
+    /// f(x) = s·x, whose penalised objective is s·W − λ(s − 1)² (for P to the right of Q), maximised at s = 1 + W/(2λ)
+    /// with gap W + W²/(2λ). The pointwise optimum is not linear: it has f′ = 1 + (F_Q − F_P)/(2λρ) with ρ the density of
+    /// the interpolates, and gap W + (1/2λ)∫(F_Q − F_P)²/ρ ≥ W + W²/(2λ) (Cauchy–Schwarz, since ∫ρ = 1). Either way the
+    /// soft penalty lets the critic overshoot W (by at least W/(2λ), 10 % for W = 2, λ = 10); the rescaled estimate removes it.
     /// </summary>
     public static double GradientPenaltyOptimum(double w, double lambda)
     {

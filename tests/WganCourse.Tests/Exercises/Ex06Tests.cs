@@ -79,4 +79,30 @@ public class Ex06Tests
     [Fact]
     public void Plan_cost_unfilled_stub_is_not_done() =>
         Assert.Equal(ExerciseStatus.NotDone, Ex06.PlanCost((_, _, _) => throw new NotImplementedException()).Status);
+
+    // ---- 06.kr-bound ----
+
+    [Fact]
+    public void Kr_bound_reference_solution_passes()
+    {
+        var r = Ex06.KrLowerBound((f, xP, xQ) => f(xP).mean() - f(xQ).mean());
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Kr_bound_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => f(xQ).mean() - f(xP).mean()), "order reversed");
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => f(xP).sum() - f(xQ).sum()), "summed f");
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => (f(xP).sum() - f(xQ).sum()) / (xP.shape[0] + xQ.shape[0])),
+              "one mean over both samples");
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => (f(xP.mean(new long[] { 0 }, keepdim: true))
+                                               - f(xQ.mean(new long[] { 0 }, keepdim: true))).sum()), "mean sample");
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => (f(xP).mean() - f(xQ).mean()).abs()), "with its sign");
+        Fails(Ex06.KrLowerBound((f, xP, xQ) => (f(xP).mean() - f(xQ).mean()).reshape(1)), "shape");
+    }
+
+    [Fact]
+    public void Kr_bound_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex06.KrLowerBound((_, _, _) => throw new NotImplementedException()).Status);
 }
