@@ -94,7 +94,7 @@ static class Reproduce
             var mine = Report.ReadClaims(file, claimsFile);
             claims.AddRange(mine);
             foreach (var c in mine)
-                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
+                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : c.NotReproduced ? "[darkorange]not reproduced[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
             if (result.Outcome != Outcome.Ok)
                 AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
             AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
@@ -109,16 +109,19 @@ static class Reproduce
         }
         Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);
 
-        var table = new Table().AddColumns("notebook", "outcome", "seconds", "claims pass", "fail", "skipped");
+        var table = new Table().AddColumns("notebook", "outcome", "seconds", "claims pass", "fail", "not reproduced", "skipped");
         foreach (var r in runs)
         {
             var cs = claims.Where(c => c.notebook == r.Notebook).ToList();
             table.AddRow(Markup.Escape(r.Notebook), r.Outcome == Outcome.Ok ? "[green]ok[/]" : $"[red]{r.Outcome}[/]", $"{r.Seconds:0.0}",
-                         cs.Count(c => c.passed && !c.skipped).ToString(), cs.Count(c => !c.passed && !c.skipped) is var f and > 0 ? $"[red]{f}[/]" : "0",
-                         cs.Count(c => c.skipped).ToString());
+                         cs.Count(c => c.passed && !c.skipped).ToString(), cs.Count(c => c.Failed) is var f and > 0 ? $"[red]{f}[/]" : "0",
+                         cs.Count(c => c.NotReproduced).ToString(), cs.Count(c => c.skipped).ToString());
         }
         AnsiConsole.Write(table);
-        var failedClaims = claims.Count(c => !c.passed && !c.skipped);
+        var failedClaims = claims.Count(c => c.Failed);
+        foreach (var c in claims.Where(c => c.NotReproduced))
+            AnsiConsole.MarkupLine($"[darkorange]not reproduced (documented)[/] {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, " +
+                                   $"measured {Markup.Escape(c.measured)} — {Markup.Escape(c.known_failure ?? "")}");
         var failedRuns = runs.Count(r => r.Outcome != Outcome.Ok);
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(outDir, "report.html"))} · claims: {Markup.Escape(Path.Combine(outDir, "claims.json"))} · total {total.Elapsed.TotalSeconds:0} s");
         if (failedClaims + failedRuns > 0)

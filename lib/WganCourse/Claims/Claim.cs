@@ -20,9 +20,11 @@ public enum ClaimKind { Training, Analytic, FullProfileOnly, Check }
 /// </summary>
 public sealed record ClaimResult(
     string Id, string Statement, string Source, string Expected, string Measured, string Tolerance,
-    bool Passed, bool Skipped, string Profile, string? Note, string Kind = "claim") : IHtmlDisplay
+    bool Passed, bool Skipped, string Profile, string? Note, string Kind = "claim", string? KnownFailure = null) : IHtmlDisplay
 {
-    [JsonIgnore] public string Status => Skipped ? "skipped" : Passed ? "pass" : "FAIL";
+    /// <summary>pass, FAIL, skipped, or "not reproduced": a failure the course documents (the notebook says so with the
+    /// numbers and why) — judged like any claim, shown in red, counted apart, and not a pass.</summary>
+    [JsonIgnore] public string Status => Skipped ? "skipped" : Passed ? "pass" : KnownFailure is null ? "FAIL" : "not reproduced";
     [JsonIgnore] public bool IsCheck => Kind == "check";
 
     public string ToHtml()
@@ -34,7 +36,8 @@ public sealed record ClaimResult(
         return $"<div class=\"wgan-claim wgan-{E(Kind)}\" style=\"border-left:6px solid {fg};background:{bg};padding:6px 10px;margin:4px 0;font-family:sans-serif;font-size:13px\">" +
                $"<b style=\"color:{fg}\">{E(word)}</b> · <code>{E(Id)}</code> — {E(Statement)}<br/>" +
                $"expected <b>{E(Expected)}</b> · measured <b>{E(Measured)}</b>" + (Tolerance.Length > 0 ? $" · tolerance {E(Tolerance)}" : "") +
-               $" · <span style=\"color:#666\">{E(Source)} · profile {E(Profile)}</span>" + (Note is null ? "" : $"<br/><i>{E(Note)}</i>") + "</div>";
+               $" · <span style=\"color:#666\">{E(Source)} · profile {E(Profile)}</span>" + (Note is null ? "" : $"<br/><i>{E(Note)}</i>") +
+               (KnownFailure is null || Passed || Skipped ? "" : $"<br/><b>Does not reproduce here</b>: {E(KnownFailure)}") + "</div>";
     }
 
     public override string ToString() => $"[{(IsCheck ? "check " : "")}{Status}] {Id}: {Statement} — expected {Expected}, measured {Measured}" + (Tolerance.Length > 0 ? $" ({Tolerance})" : "");
@@ -48,33 +51,41 @@ public static class Claim
 
     /// <summary>|measured − expected| ≤ tolerance (absolute), or ≤ tolerance·|expected| when <paramref name="relative"/>.</summary>
     public static ClaimResult Near(string id, string statement, string source, double expected, double measured, double tolerance,
-                                   bool relative = false, ClaimKind kind = ClaimKind.Training, string? note = null)
+                                   bool relative = false, ClaimKind kind = ClaimKind.Training, string? note = null,
+                                   string? knownFailure = null)
     {
         if (!(tolerance >= 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), "tolerance must be ≥ 0");
         var bound = relative ? tolerance * Math.Abs(expected) : tolerance;
         var pass = double.IsFinite(measured) ? Math.Abs(measured - expected) <= bound : measured.Equals(expected);
-        return Record(id, statement, source, F(expected), F(measured), relative ? $"±{tolerance:P1} (relative)" : $"±{F(tolerance)}", pass, kind, note);
+        return Record(id, statement, source, F(expected), F(measured), relative ? $"±{tolerance:P1} (relative)" : $"±{F(tolerance)}", pass, kind, note,
+                      knownFailure);
     }
 
     /// <summary>measured ≥ threshold.</summary>
     public static ClaimResult AtLeast(string id, string statement, string source, double threshold, double measured,
-                                      ClaimKind kind = ClaimKind.Training, string? note = null) =>
-        Record(id, statement, source, "≥ " + F(threshold), F(measured), "", measured >= threshold, kind, note);
+                                      ClaimKind kind = ClaimKind.Training, string? note = null,
+                                      string? knownFailure = null) =>
+        Record(id, statement, source, "≥ " + F(threshold), F(measured), "", measured >= threshold, kind, note, knownFailure);
 
     /// <summary>measured ≤ threshold.</summary>
     public static ClaimResult AtMost(string id, string statement, string source, double threshold, double measured,
-                                     ClaimKind kind = ClaimKind.Training, string? note = null) =>
-        Record(id, statement, source, "≤ " + F(threshold), F(measured), "", measured <= threshold, kind, note);
+                                     ClaimKind kind = ClaimKind.Training, string? note = null,
+                                     string? knownFailure = null) =>
+        Record(id, statement, source, "≤ " + F(threshold), F(measured), "", measured <= threshold, kind, note, knownFailure);
 
     /// <summary>A predicate claim: the caller states in words what was expected and what was seen.</summary>
     public static ClaimResult That(string id, string statement, string source, string expected, string measured, bool holds,
-                                   ClaimKind kind = ClaimKind.Training, string? note = null) =>
-        Record(id, statement, source, expected, measured, "", holds, kind, note);
+                                   ClaimKind kind = ClaimKind.Training, string? note = null,
+                                   string? knownFailure = null) =>
+        Record(id, statement, source, expected, measured, "", holds, kind, note, knownFailure);
 
     static ClaimResult Record(string id, string statement, string source, string expected, string measured, string tolerance,
-                              bool passed, ClaimKind kind, string? note)
+                              bool passed, ClaimKind kind, string? note, string? knownFailure = null)
     {
         if (string.IsNullOrWhiteSpace(id)) throw new ArgumentException("a claim needs an id, e.g. \"01.dstar\"", nameof(id));
+        if (knownFailure is not null && (kind == ClaimKind.Check || knownFailure.Trim().Length < 20))
+            throw new ArgumentException("knownFailure documents why a claim does not reproduce (a sentence with the numbers); " +
+                                        "checks cannot have one", nameof(knownFailure));
         var skipped = kind switch
         {
             ClaimKind.Training => !Profile.ChecksTrainingClaims,
@@ -85,7 +96,7 @@ public static class Claim
             ? $"Checked only in the full profile: it needs more compute than the {Profile.Describe()} profile has; the value measured here is shown, not judged."
             : "Skipped in the smoke profile (structure only): the budgets are too small for this claim to mean anything.");
         var r = new ClaimResult(id, statement, source, expected, measured, tolerance, passed, skipped, Profile.Describe(), note,
-                                kind == ClaimKind.Check ? "check" : "claim");
+                                kind == ClaimKind.Check ? "check" : "claim", knownFailure);
         lock (gate)
         {
             var file = Environment.GetEnvironmentVariable(FileVariable);
@@ -102,8 +113,10 @@ public static class Claim
 
 /// <summary>The line the runner reads back (one JSON object per claim).</summary>
 public sealed record ClaimRecord(string id, string statement, string source, string expected, string measured, string tolerance,
-                                 bool passed, bool skipped, string profile, string? note, string kind = "claim")
+                                 bool passed, bool skipped, string profile, string? note, string kind = "claim",
+                                 string? known_failure = null)
 {
     public static ClaimRecord From(ClaimResult r) =>
-        new(r.Id, r.Statement, r.Source, r.Expected, r.Measured, r.Tolerance, r.Passed, r.Skipped, r.Profile, r.Note, r.Kind);
+        new(r.Id, r.Statement, r.Source, r.Expected, r.Measured, r.Tolerance, r.Passed, r.Skipped, r.Profile, r.Note, r.Kind,
+            r.KnownFailure);
 }

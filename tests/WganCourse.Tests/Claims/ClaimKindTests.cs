@@ -53,4 +53,23 @@ public class ClaimKindTests
         }
         Assert.Equal("claim", Claim.AtLeast("test.claim", "s", "test", 1, 2, kind: ClaimKind.Analytic).Kind);
     }
+
+    [Fact]
+    public void A_documented_failure_is_judged_shown_as_not_reproduced_and_never_as_a_pass()
+    {
+        using var _ = Profile.Use(ProfileName.Cpu);
+        const string why = "within-step rho was -0.55 over 5 seeds at the cpu budget (see the notebook)";
+        var failed = Claim.AtLeast("test.known", "s", "test", threshold: 0.5, measured: -0.55, knownFailure: why);
+        Assert.False(failed.Passed);
+        Assert.False(failed.Skipped);
+        Assert.Equal("not reproduced", failed.Status);
+        Assert.Contains("Does not reproduce here", failed.ToHtml());
+        Assert.Equal(why, ClaimRecord.From(failed).known_failure);
+        var held = Claim.AtLeast("test.known", "s", "test", threshold: 0.5, measured: 0.7, knownFailure: why);
+        Assert.Equal("pass", held.Status);
+        Assert.DoesNotContain("Does not reproduce", held.ToHtml());
+        Assert.Throws<ArgumentException>(() => Claim.AtLeast("test.known", "s", "test", 0.5, 0.1, knownFailure: "x"));
+        Assert.Throws<ArgumentException>(() =>
+            Claim.Near("test.known", "s", "test", 1, 2, 0.1, kind: ClaimKind.Check, knownFailure: why));
+    }
 }
