@@ -14,6 +14,25 @@ public sealed record ControlReport(double[] PerClass, double Overall, int PerCla
 {
     /// <summary>Chance level for ten balanced classes.</summary>
     public const double Chance = 0.1;
+
+    /// <summary>Notebook 04's claim, stated before measuring: overall control accuracy at least six times chance ...</summary>
+    public const double OverallThreshold = 0.6;
+    /// <summary>... and no requested digit below three times chance (a G that ignores y scores ≈ chance on average).</summary>
+    public const double PerDigitThreshold = 0.3;
+
+    /// <summary>The lowest per-digit accuracy.</summary>
+    public double Weakest => PerClass.Min();
+    /// <summary>The requested digit with the lowest accuracy.</summary>
+    public int WeakestDigit => Array.IndexOf(PerClass, Weakest);
+
+    /// <summary>
+    /// The claim "the classifier reads G(z, y = k) as k far above chance": overall ≥ <see cref="OverallThreshold"/> and
+    /// every digit ≥ <see cref="PerDigitThreshold"/>. Fails for an untrained G and for a G that ignores y.
+    /// </summary>
+    public bool FarAboveChance => Overall >= OverallThreshold && Weakest >= PerDigitThreshold;
+
+    /// <summary>One line for a claim's "measured" field.</summary>
+    public string Summary => $"overall {Overall:0.000}, min per digit {Weakest:0.000} (digit {WeakestDigit})";
 }
 
 /// <summary>Control of a conditional generator (CGAN, notebook 04): does G(z, y = k) look like a k?</summary>
@@ -39,6 +58,23 @@ public static class Control
             .Select(k => Enumerable.Range(0, ClassLabels.Count).Select(j => (int)confusionFlat[k * ClassLabels.Count + j]).ToArray()).ToArray();
         var perClassAcc = Enumerable.Range(0, ClassLabels.Count).Select(k => confusion[k][k] / (double)perClass).ToArray();
         return new ControlReport(perClassAcc, perClassAcc.Average(), perClass, confusion);
+    }
+
+    /// <summary>
+    /// What an unconditional G draws: the fraction of <paramref name="n"/> samples (z from <paramref name="seed"/>, G in
+    /// eval mode) that the classifier reads as each digit 0–9. There is no input through which to ask for a digit: this
+    /// histogram is all an unconditional G offers (notebook 04, the "too free" problem).
+    /// </summary>
+    public static double[] Readings(GeneratorNet generator, DigitClassifier classifier, int n, int seed = Seeds.Default)
+    {
+        if (generator.IsConditional)
+            throw new ArgumentException($"{generator.GetName()} is conditional: use Control.Accuracy to ask it for each digit.");
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
+        using var scope = NewDisposeScope();
+        using var g = Seeds.Generator(seed);
+        var images = Generate(generator, generator.Latent(n, g), null, 500);
+        var counts = bincount(classifier.Predict(images).to(CPU), minlength: ClassLabels.Count).data<long>().ToArray();
+        return counts.Select(c => c / (double)n).ToArray();
     }
 
     /// <summary>
