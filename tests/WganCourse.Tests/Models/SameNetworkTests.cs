@@ -54,3 +54,24 @@ public class SameNetworkTests
         Assert.All(before.Zip(after), p => Assert.True(p.First.allclose(p.Second, 0, 0)));
     }
 }
+
+/// <summary>05.init fails for PyTorch's default initialisation.</summary>
+public class DcganInitStatsTests
+{
+    public DcganInitStatsTests() => Course.Setup();
+
+    [Fact]
+    public void The_dcgan_initialisation_passes_and_the_torch_default_fails()
+    {
+        using var g = new DcganGenerator(ngf: 16, seed: 11, device: CPU);
+        using var d = new DcganDiscriminator(ndf: 16, seed: 12, device: CPU);
+        var ok = DcganInitStats.Measure(g, d);
+        Assert.Equal(6, ok.Layers.Count);
+        Assert.True(ok.Holds, ok.Summary);
+        using var gen = new Generator(3);
+        WeightInit.TorchDefault(g, gen);
+        WeightInit.TorchDefault(d, gen);
+        var bad = DcganInitStats.Measure(g, d);
+        Assert.False(bad.Holds, bad.Summary);
+    }
+}
