@@ -165,6 +165,6 @@ public class Ex04Tests
     public void Checkers_are_listed_in_the_catalog()
     {
         var ids = Exercise.Catalog().Select(e => e.Id).ToList();
-        foreach (var id in new[] { "04.one-hot", "04.conditional-input", "04.per-class" }) Assert.Contains(id, ids);
+        foreach (var id in new[] { "04.one-hot", "04.conditional-input", "04.mismatch", "04.per-class" }) Assert.Contains(id, ids);
     }
 }

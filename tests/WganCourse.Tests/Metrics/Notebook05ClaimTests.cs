@@ -56,6 +56,16 @@ public class Notebook05ClaimTests(ClassifierFixture fixture)
     }
 
     [Fact]
+    public void Claim_05_fd_real_real_fails_for_a_collapsed_or_noisy_set()
+    {
+        // 05.fd-real-real: at most 5 between two disjoint sets of real digits; a broken "second set" is far above it
+        var a = Real(0, 500);
+        Assert.True(FdDigits.Compute(fixture.Classifier, a, Real(500, 500)) <= 5);
+        Assert.True(FdDigits.Compute(fixture.Classifier, a, Real(500, 1).expand(500, 1, 28, 28).contiguous()) > 5);
+        Assert.True(FdDigits.Compute(fixture.Classifier, a, Noisy(500, 500)) > 5);
+    }
+
+    [Fact]
     public void Fd_comparison_needs_two_seeds_and_every_seed_to_pass()
     {
         Assert.False(new FdComparison(new[] { 1 }, new[] { 400.0 }, new[] { 100.0 }).Holds);              // one seed
