@@ -14,6 +14,25 @@ public sealed record ControlReport(double[] PerClass, double Overall, int PerCla
 {
     /// <summary>Chance level for ten balanced classes.</summary>
     public const double Chance = 0.1;
+
+    /// <summary>Notebook 04's claim, stated before measuring: overall control accuracy at least six times chance ...</summary>
+    public const double OverallThreshold = 0.6;
+    /// <summary>... and no requested digit below three times chance (a G that ignores y scores ≈ chance on average).</summary>
+    public const double PerDigitThreshold = 0.3;
+
+    /// <summary>The lowest per-digit accuracy.</summary>
+    public double Weakest => PerClass.Min();
+    /// <summary>The requested digit with the lowest accuracy.</summary>
+    public int WeakestDigit => Array.IndexOf(PerClass, Weakest);
+
+    /// <summary>
+    /// The claim "the classifier reads G(z, y = k) as k far above chance": overall ≥ <see cref="OverallThreshold"/> and
+    /// every digit ≥ <see cref="PerDigitThreshold"/>. Fails for an untrained G and for a G that ignores y.
+    /// </summary>
+    public bool FarAboveChance => Overall >= OverallThreshold && Weakest >= PerDigitThreshold;
+
+    /// <summary>One line for a claim's "measured" field.</summary>
+    public string Summary => $"overall {Overall:0.000}, min per digit {Weakest:0.000} (digit {WeakestDigit})";
 }
 
 /// <summary>Control of a conditional generator (CGAN, notebook 04): does G(z, y = k) look like a k?</summary>
@@ -39,6 +58,23 @@ public static class Control
             .Select(k => Enumerable.Range(0, ClassLabels.Count).Select(j => (int)confusionFlat[k * ClassLabels.Count + j]).ToArray()).ToArray();
         var perClassAcc = Enumerable.Range(0, ClassLabels.Count).Select(k => confusion[k][k] / (double)perClass).ToArray();
         return new ControlReport(perClassAcc, perClassAcc.Average(), perClass, confusion);
+    }
+
+    /// <summary>
+    /// What an unconditional G draws: the fraction of <paramref name="n"/> samples (z from <paramref name="seed"/>, G in
+    /// eval mode) that the classifier reads as each digit 0–9. There is no input through which to ask for a digit: this
+    /// histogram is all an unconditional G offers (notebook 04, the "too free" problem).
+    /// </summary>
+    public static double[] Readings(GeneratorNet generator, DigitClassifier classifier, int n, int seed = Seeds.Default)
+    {
+        if (generator.IsConditional)
+            throw new ArgumentException($"{generator.GetName()} is conditional: use Control.Accuracy to ask it for each digit.");
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
+        using var scope = NewDisposeScope();
+        using var g = Seeds.Generator(seed);
+        var images = Generate(generator, generator.Latent(n, g), null, 500);
+        var counts = bincount(classifier.Predict(images).to(CPU), minlength: ClassLabels.Count).data<long>().ToArray();
+        return counts.Select(c => c / (double)n).ToArray();
     }
 
     /// <summary>
@@ -82,6 +118,33 @@ public static class Control
     }
 }
 
+/// <summary>
+/// Straight paths through a generator's latent space, measured (notebook 05): per path the largest frame-to-frame change
+/// over the end-to-end change and over the median change, and how confidently the digit classifier reads the frames.
+/// </summary>
+/// <param name="Frames">[paths · steps, 1, 28, 28], one path after another.</param>
+/// <param name="StepSizes">per path, the RMS pixel change of each transition.</param>
+/// <param name="MaxOverEnds">per path, the largest transition over the RMS distance between the end frames.</param>
+/// <param name="MaxOverMedian">per path, the largest transition over the median transition.</param>
+/// <param name="Confidence">mean over all frames of the classifier's largest softmax probability (0.1 = no idea).</param>
+public sealed record LatentWalk(Tensor Frames, double[][] StepSizes, double[] MaxOverEnds, double[] MaxOverMedian, double Confidence)
+{
+    /// <summary>No transition carries more than half of the end-to-end change ...</summary>
+    public const double MaxOverEndsLimit = 0.5;
+    /// <summary>... or more than 3× the median transition: no jump.</summary>
+    public const double MaxOverMedianLimit = 3;
+    /// <summary>The frames are read as digits: on average more than half of the classifier's probability on one digit.</summary>
+    public const double ConfidenceThreshold = 0.5;
+
+    public bool Smooth => MaxOverEnds.All(v => v <= MaxOverEndsLimit) && MaxOverMedian.All(v => v <= MaxOverMedianLimit);
+    public bool ReadAsDigits => Confidence >= ConfidenceThreshold;
+    /// <summary>Notebook 05's interpolation claim: smooth (any continuous G is) and made of frames read as digits (an
+    /// untrained G's are not).</summary>
+    public bool Holds => Smooth && ReadAsDigits;
+    public string Summary => $"worst path: max/ends {MaxOverEnds.Max():0.00}, max/median {MaxOverMedian.Max():0.00}; "
+                             + $"mean confidence {Confidence:0.00}";
+}
+
 /// <summary>Image paths through a generator's latent space (notebook 05).</summary>
 public static class Images
 {
@@ -121,6 +184,38 @@ public static class Images
         }
         Tensor? labels = label is null ? null : full(new long[] { steps }, (long)label.Value, dtype: ScalarType.Int64, device: generator.Device);
         return Control.Generate(generator, path, labels, 500).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <paramref name="paths"/> straight paths of <paramref name="steps"/> frames (path i from the two z drawn from
+    /// seed <paramref name="seed"/> + i), measured as a <see cref="LatentWalk"/>; the classifier reads every frame.
+    /// </summary>
+    public static LatentWalk Walk(GeneratorNet generator, DigitClassifier classifier, int paths, int steps, int seed = 100)
+    {
+        if (paths <= 0) throw new ArgumentOutOfRangeException(nameof(paths), paths, "at least one path");
+        var frames = new List<Tensor>();
+        var sizes = new List<double[]>();
+        var overEnds = new List<double>();
+        var overMedian = new List<double>();
+        for (int i = 0; i < paths; i++)
+        {
+            using var g = Seeds.Generator(seed + i);
+            using var zs = generator.Latent(2, g);
+            var p = Interpolate(generator, zs[0], zs[1], steps);
+            var s = StepDistances(p);
+            using var ends = stack(new[] { p[0], p[p.shape[0] - 1] });
+            var end = StepDistances(ends)[0];
+            var sorted = s.OrderBy(v => v).ToArray();
+            frames.Add(p); sizes.Add(s);
+            overEnds.Add(s.Max() / end);
+            overMedian.Add(s.Max() / sorted[sorted.Length / 2]);
+        }
+        var all = cat(frames, 0);
+        foreach (var f in frames) f.Dispose();
+        double confidence;
+        using (var scope = NewDisposeScope())
+            confidence = nn.functional.softmax(classifier.Logits(all), 1).max(1).values.to_type(ScalarType.Float64).mean().item<double>();
+        return new LatentWalk(all, sizes.ToArray(), overEnds.ToArray(), overMedian.ToArray(), confidence);
     }
 
     /// <summary>

@@ -142,3 +142,75 @@ public sealed class ConditionalMlpDiscriminator : CriticNet
     public override Tensor forward(Tensor x) =>
         throw new InvalidOperationException($"{GetName()} is conditional: call Score(x, labels) with int64 labels 0–9, one per image.");
 }
+
+/// <summary>The outcome of <see cref="SameNetwork"/>: parameter shapes in order, and the largest output difference.</summary>
+public sealed record NetworkComparison(bool ShapesMatch, double MaxOutputDifference, string Detail)
+{
+    /// <summary>Same shapes and outputs equal up to float32 round-off (1e-6).</summary>
+    public bool Same => ShapesMatch && MaxOutputDifference <= 1e-6;
+    public override string ToString() => ShapesMatch
+        ? $"{Detail}; max output difference {MaxOutputDifference:G3}"
+        : Detail;
+}
+
+/// <summary>
+/// Is a network written in a notebook cell the library's network? Compares the parameter shapes in registration
+/// order and the outputs on the same input (eval mode, no gradients; a conditional net gets labels i mod 10).
+/// </summary>
+public static class SameNetwork
+{
+    /// <summary>Two generators on the same <paramref name="n"/> latent codes drawn from <paramref name="seed"/>.</summary>
+    public static NetworkComparison Compare(GeneratorNet a, GeneratorNet b, int n = 16, int seed = 1)
+    {
+        var shapes = Shapes(a, b);
+        if (!shapes.Match || a.LatentDim != b.LatentDim || a.IsConditional != b.IsConditional)
+            return new(false, double.NaN, shapes.Match ? "latent size or conditioning differs" : shapes.Detail);
+        using var scope = torch.NewDisposeScope();
+        using var g = Seeds.Generator(seed);
+        var z = a.Latent(n, g);
+        var y = a.IsConditional ? arange(n, dtype: ScalarType.Int64, device: a.Device).remainder(ClassLabels.Count) : null;
+        var diff = Eval(a, b, () => (a.Generate(z, y), b.Generate(z.to(b.Device), y?.to(b.Device))));
+        return new(true, diff, shapes.Detail);
+    }
+
+    /// <summary>Two critics on the same <paramref name="n"/> images, uniform in [−1, 1], drawn from <paramref name="seed"/>.</summary>
+    public static NetworkComparison Compare(CriticNet a, CriticNet b, int n = 16, int seed = 1)
+    {
+        var shapes = Shapes(a, b);
+        if (!shapes.Match || a.IsConditional != b.IsConditional)
+            return new(false, double.NaN, shapes.Match ? "conditioning differs" : shapes.Detail);
+        using var scope = torch.NewDisposeScope();
+        using var g = Seeds.Generator(seed);
+        var x = (rand(new long[] { n, 1, 28, 28 }, generator: g) * 2 - 1).to(a.Device);
+        var y = a.IsConditional ? arange(n, dtype: ScalarType.Int64, device: a.Device).remainder(ClassLabels.Count) : null;
+        var diff = Eval(a, b, () => (a.Score(x, y), b.Score(x.to(b.Device), y?.to(b.Device))));
+        return new(true, diff, shapes.Detail);
+    }
+
+    static (bool Match, string Detail) Shapes(nn.Module a, nn.Module b)
+    {
+        var pa = a.parameters().Select(p => p.shape).ToList();
+        var pb = b.parameters().Select(p => p.shape).ToList();
+        string S(long[] s) => "[" + string.Join(" × ", s) + "]";
+        if (pa.Count != pb.Count)
+            return (false, $"{a.GetName()} has {pa.Count} parameter tensors, {b.GetName()} {pb.Count}");
+        for (int i = 0; i < pa.Count; i++)
+            if (!pa[i].SequenceEqual(pb[i]))
+                return (false, $"parameter {i}: {S(pa[i])} in {a.GetName()}, {S(pb[i])} in {b.GetName()}");
+        return (true, $"{pa.Count} parameter tensors of the same shapes ({pa.Sum(s => s.Aggregate(1L, (x, y) => x * y)):N0} numbers)");
+    }
+
+    static double Eval(nn.Module a, nn.Module b, Func<(Tensor, Tensor)> outputs)
+    {
+        bool ta = a.training, tb = b.training;
+        a.eval(); b.eval();
+        try
+        {
+            using var _ = no_grad();
+            var (oa, ob) = outputs();
+            if (!oa.shape.SequenceEqual(ob.shape)) return double.PositiveInfinity;
+            return (oa.to(CPU) - ob.to(CPU)).abs().max().item<float>();
+        }
+        finally { if (ta) a.train(); if (tb) b.train(); }
+    }
+}

@@ -146,3 +146,51 @@ public static class DcganDefaults
     /// <summary>The paper's z size (100, uniform there; the course draws z ~ N(0, I)).</summary>
     public const int PaperLatentDim = 100;
 }
+
+/// <summary>
+/// Notebook 05's check of the DCGAN initialisation (Radford et al. 2015, section 4), stated before measuring: the
+/// weights of <b>every</b> convolution have mean 0 and standard deviation 0.02 within four standard errors of a sample
+/// of their size (mean: 4·0.02/√n, standard deviation: 4·0.02/√(2n)), and the BatchNorm scales, pooled, have mean 1 ±
+/// 0.01. Per layer, because pooled statistics can pass by accident: with ngf = ndf = 16, PyTorch's default
+/// (uniform ±1/√fan-in, a different width per layer) pools to a standard deviation of 0.0193. The test shows that
+/// default fails this check.
+/// </summary>
+/// <param name="Layers">per convolution: weight count, mean, standard deviation.</param>
+public sealed record DcganInitStats(IReadOnlyList<(long N, double Mean, double Std)> Layers, long Scales, double ScaleMean)
+{
+    public const double Std = 0.02;
+
+    /// <summary>How many standard errors layer i's standard deviation is from 0.02.</summary>
+    public double StdErrors(int i) => Math.Abs(Layers[i].Std - Std) / (Std / Math.Sqrt(2.0 * Layers[i].N));
+    /// <summary>How many standard errors layer i's mean is from 0.</summary>
+    public double MeanErrors(int i) => Math.Abs(Layers[i].Mean) / (Std / Math.Sqrt(Layers[i].N));
+
+    public bool Holds => Layers.Count > 0 && Enumerable.Range(0, Layers.Count).All(i => StdErrors(i) <= 4 && MeanErrors(i) <= 4)
+                         && (Scales == 0 || Math.Abs(ScaleMean - 1) < 0.01);
+
+    public string Summary
+    {
+        get
+        {
+            var worst = Enumerable.Range(0, Layers.Count).OrderByDescending(StdErrors).First();
+            return $"{Layers.Count} convolutions; stds {string.Join(", ", Layers.Select(l => l.Std.ToString("0.0000")))}; "
+                   + $"worst {StdErrors(worst):0.0} standard errors from 0.02; BatchNorm scales ({Scales}): mean {ScaleMean:0.0000}";
+        }
+    }
+
+    /// <summary>Measures every convolution and pools the BatchNorm scales inside <paramref name="nets"/>.</summary>
+    public static DcganInitStats Measure(params nn.Module[] nets)
+    {
+        using var scope = NewDisposeScope();
+        var modules = nets.SelectMany(n => n.modules()).ToList();
+        var layers = modules.OfType<Convolution>().Select(c =>
+        {
+            var w = c.weight!.detach().to_type(ScalarType.Float64);
+            return (w.numel(), w.mean().item<double>(), w.std().item<double>());
+        }).ToList();
+        if (layers.Count == 0) throw new ArgumentException("no convolution found: DcganInitStats measures convolutional networks.");
+        var g = modules.OfType<BatchNorm>().Where(b => b.weight is not null).Select(b => b.weight!.detach().flatten()).ToArray();
+        var scales = g.Length == 0 ? null : cat(g).to_type(ScalarType.Float64);
+        return new DcganInitStats(layers, scales?.numel() ?? 0, scales is null ? double.NaN : scales.mean().item<double>());
+    }
+}

@@ -90,6 +90,88 @@ public class ControlTests(ClassifierFixture fixture)
         Assert.InRange(report.Overall, 0.05, 0.2);
     }
 
+    // ---- the claims of notebook 04 fail on broken inputs ----
+
+    [Fact]
+    public void Claim_04_control_holds_for_a_generator_that_draws_the_requested_digit()
+    {
+        using var perfect = new RealDigitsGenerator(fixture.HeldOut);
+        var report = Control.Accuracy(perfect, fixture.Classifier, perClass: 20, seed: 1);
+        Assert.True(report.FarAboveChance, report.Summary);
+    }
+
+    [Fact]
+    public void Claim_04_control_fails_for_an_untrained_generator()
+    {
+        using var untrained = new ConditionalMlpGenerator(seed: 1, batchNorm: true, device: CPU);
+        var report = Control.Accuracy(untrained, fixture.Classifier, perClass: 20, seed: 1);
+        Assert.False(report.FarAboveChance, report.Summary);
+    }
+
+    [Fact]
+    public void Claim_04_control_fails_for_a_generator_that_ignores_the_label()
+    {
+        using var inner = new RealDigitsGenerator(fixture.HeldOut);
+        // real, well-drawn digits — but always the digit the *z* picks, never the one asked for
+        using var ignoring = new IgnoresLabel(inner);
+        var report = Control.Accuracy(ignoring, fixture.Classifier, perClass: 15, seed: 1);
+        Assert.False(report.FarAboveChance, report.Summary);
+        Assert.InRange(report.Overall, 0.0, 0.25);
+        // and the single-class variant of the test above
+        using var zeroOnly = new LabelOverride(inner);
+        Assert.False(Control.Accuracy(zeroOnly, fixture.Classifier, perClass: 20).FarAboveChance);
+    }
+
+    [Fact]
+    public void Claim_04_classifier_fails_for_an_untrained_classifier()
+    {
+        using var untrained = new DigitClassifier(seed: 3, device: CPU);
+        Assert.True(untrained.Accuracy(fixture.HeldOut) < 0.95);   // the claim's threshold
+        Assert.True(fixture.Classifier.Accuracy(fixture.HeldOut) > untrained.Accuracy(fixture.HeldOut) + 0.5);
+    }
+
+    [Fact]
+    public void Readings_of_an_unconditional_generator_are_a_histogram_over_the_digits()
+    {
+        using var inner = new RealDigitsGenerator(fixture.HeldOut);
+        using var sevens = new Unconditional(inner, digit: 7);
+        var r = Control.Readings(sevens, fixture.Classifier, n: 50, seed: 2);
+        Assert.Equal(10, r.Length);
+        Assert.Equal(1.0, r.Sum(), 9);
+        Assert.True(r[7] > 0.8, string.Join(", ", r));
+        Assert.Contains("is conditional", Assert.Throws<ArgumentException>(() => Control.Readings(inner, fixture.Classifier, 10)).Message);
+    }
+
+    /// <summary>Returns real digits of class ⌊|z₀|·10⌋ mod 10 whatever label was asked for.</summary>
+    sealed class IgnoresLabel : GeneratorNet
+    {
+        readonly RealDigitsGenerator inner;
+        public IgnoresLabel(RealDigitsGenerator inner) : base("IgnoresLabel")
+        {
+            this.inner = inner;
+            register_parameter("anchor", new Parameter(zeros(1)));
+        }
+        public override int LatentDim => 2;
+        public override bool IsConditional => true;
+        public override Tensor Generate(Tensor z, Tensor? labels) =>
+            inner.Generate(z, (z[.., 0].abs() * 10).floor().to_type(ScalarType.Int64).remainder(10));
+        public override Tensor forward(Tensor z) => throw new InvalidOperationException();
+    }
+
+    /// <summary>An unconditional G that draws real digits of one class.</summary>
+    sealed class Unconditional : GeneratorNet
+    {
+        readonly RealDigitsGenerator inner;
+        readonly int digit;
+        public Unconditional(RealDigitsGenerator inner, int digit) : base("Unconditional")
+        {
+            (this.inner, this.digit) = (inner, digit);
+            register_parameter("anchor", new Parameter(zeros(1)));
+        }
+        public override int LatentDim => 2;
+        public override Tensor forward(Tensor z) => inner.Generate(z, full(new long[] { z.shape[0] }, (long)digit, dtype: ScalarType.Int64));
+    }
+
     sealed class LabelOverride : GeneratorNet
     {
         readonly RealDigitsGenerator inner;
