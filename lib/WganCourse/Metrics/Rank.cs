@@ -51,6 +51,69 @@ public static class Rank
         return Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1, 1);
     }
 
+    /// <summary>
+    /// Partial Spearman correlation of x and y given z: the Pearson partial correlation of the average ranks,
+    /// (ρxy − ρxz ρyz) / √((1 − ρxz²)(1 − ρyz²)). With z the training step it removes the part of the agreement
+    /// between x and y that both share with the step's rank (a common trend in time). NaN when a series is constant
+    /// or when x or y is a monotone function of z (nothing is left once the step is known).
+    /// </summary>
+    public static double PartialSpearman(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<double> z)
+    {
+        CheckPair(x, y);
+        CheckPair(x, z);
+        if (x.Count < 3) throw new ArgumentException($"a partial correlation needs at least 3 triples, got {x.Count}");
+        double rxy = Spearman(x, y), rxz = Spearman(x, z), ryz = Spearman(y, z);
+        double denominator = Math.Sqrt((1 - rxz * rxz) * (1 - ryz * ryz));
+        if (double.IsNaN(rxy) || !(denominator > 0)) return double.NaN;
+        return Math.Clamp((rxy - rxz * ryz) / denominator, -1, 1);
+    }
+
+    /// <summary>
+    /// Within-group (stratified) Spearman correlation: x and y are ranked separately inside each group (e.g. all
+    /// seeds at one training step), each rank is centred on its group's mean rank, and the Pearson correlation of
+    /// the pooled centred ranks is returned. Only differences <i>inside</i> a group count, so anything that is a
+    /// function of the group — however nonlinear, e.g. a common fall with the training step — cancels exactly.
+    /// +1: in every group x orders the members exactly as y does. Groups of one member carry no information and
+    /// are ignored. NaN when no group varies in both x and y.
+    /// </summary>
+    public static double WithinGroupSpearman(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<int> groups)
+    {
+        CheckPair(x, y);
+        if (groups.Count != x.Count)
+            throw new ArgumentException($"one group label per pair is needed, got {groups.Count} labels for {x.Count} pairs");
+        var cx = new List<double>();
+        var cy = new List<double>();
+        foreach (var members in Enumerable.Range(0, x.Count).GroupBy(i => groups[i]))
+        {
+            var idx = members.ToArray();
+            if (idx.Length < 2) continue;
+            var rx = AverageRanks(idx.Select(i => x[i]).ToArray());
+            var ry = AverageRanks(idx.Select(i => y[i]).ToArray());
+            double mean = (idx.Length + 1) / 2.0; // the mean rank of any group of this size, ties included
+            cx.AddRange(rx.Select(r => r - mean));
+            cy.AddRange(ry.Select(r => r - mean));
+        }
+        if (cx.Count < 2) return double.NaN;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < cx.Count; i++) { sxy += cx[i] * cy[i]; sxx += cx[i] * cx[i]; syy += cy[i] * cy[i]; }
+        if (sxx == 0 || syy == 0) return double.NaN;
+        return Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1, 1);
+    }
+
+    /// <summary>
+    /// Spearman's ρ inside each group (e.g. across seeds at one step), for the groups where it is defined: the
+    /// per-step values behind <see cref="WithinGroupSpearman"/>, for a mean ± spread.
+    /// </summary>
+    public static IReadOnlyList<double> SpearmanPerGroup(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<int> groups)
+    {
+        CheckPair(x, y);
+        if (groups.Count != x.Count)
+            throw new ArgumentException($"one group label per pair is needed, got {groups.Count} labels for {x.Count} pairs");
+        return Enumerable.Range(0, x.Count).GroupBy(i => groups[i]).Where(g => g.Count() >= 2)
+            .Select(g => Spearman(g.Select(i => x[i]).ToArray(), g.Select(i => y[i]).ToArray()))
+            .Where(r => !double.IsNaN(r)).ToList();
+    }
+
     static void CheckPair(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         if (x.Count != y.Count) throw new ArgumentException($"the two series must have the same length, got {x.Count} and {y.Count}");
