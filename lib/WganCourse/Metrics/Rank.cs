@@ -114,9 +114,55 @@ public static class Rank
             .Where(r => !double.IsNaN(r)).ToList();
     }
 
+    /// <summary>
+    /// Does a loss track quality once training time is removed? Runs (seeds) with a loss and a quality value at the
+    /// same checkpoint steps; returns the within-step Spearman correlation (the de-confounded statistic), the raw
+    /// Spearman correlation of each run over its checkpoints (the confounded one, mean ± sample standard deviation),
+    /// the per-step correlations across runs (mean ± standard deviation) and the partial Spearman correlation given
+    /// the step over all pooled checkpoints.
+    /// </summary>
+    public static TrackingStats Tracking(IReadOnlyList<IReadOnlyList<double>> loss, IReadOnlyList<IReadOnlyList<double>> quality,
+        IReadOnlyList<int> steps)
+    {
+        if (loss.Count != quality.Count || loss.Count < 2)
+            throw new ArgumentException($"need the same number (≥ 2) of runs for loss and quality, got {loss.Count} and {quality.Count}");
+        for (int k = 0; k < loss.Count; k++)
+            if (loss[k].Count != steps.Count || quality[k].Count != steps.Count)
+                throw new ArgumentException($"run {k}: expected {steps.Count} checkpoints for loss and quality, got {loss[k].Count} and {quality[k].Count}");
+        var x = loss.SelectMany(r => r).ToList();
+        var y = quality.SelectMany(r => r).ToList();
+        var group = loss.SelectMany(_ => steps).ToList();
+        var raw = loss.Select((r, k) => Spearman(r, quality[k])).Where(v => !double.IsNaN(v)).ToList();
+        var perStep = SpearmanPerGroup(x, y, group);
+        return new TrackingStats(WithinGroupSpearman(x, y, group), Mean(raw), Sd(raw), Mean(perStep), Sd(perStep), perStep.Count,
+            PartialSpearman(x, y, group.Select(s => (double)s).ToList()), Spearman(x, y), loss.Count, steps.Count);
+    }
+
+    static double Mean(IReadOnlyList<double> v) => v.Count == 0 ? double.NaN : v.Average();
+    static double Sd(IReadOnlyList<double> v)
+    {
+        if (v.Count < 2) return double.NaN;
+        double m = v.Average();
+        return Math.Sqrt(v.Sum(a => (a - m) * (a - m)) / (v.Count - 1));
+    }
+
     static void CheckPair(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         if (x.Count != y.Count) throw new ArgumentException($"the two series must have the same length, got {x.Count} and {y.Count}");
         if (x.Count < 2) throw new ArgumentException($"a correlation needs at least 2 pairs, got {x.Count}");
     }
 }
+
+/// <summary>What <see cref="Rank.Tracking"/> measured.</summary>
+/// <param name="WithinStep">Within-step Spearman: seeds ranked against each other at each step, pooled (time removed).</param>
+/// <param name="RawMean">Raw Spearman over one run's checkpoints, mean over runs (confounded with time).</param>
+/// <param name="RawSd">Its standard deviation over runs.</param>
+/// <param name="PerStepMean">Spearman across runs at one step, mean over steps.</param>
+/// <param name="PerStepSd">Its standard deviation over steps.</param>
+/// <param name="PerStepCount">Steps where it is defined.</param>
+/// <param name="PartialGivenStep">Partial Spearman given the step, all checkpoints pooled.</param>
+/// <param name="Pooled">Raw Spearman over all checkpoints of all runs pooled.</param>
+/// <param name="Runs">Runs (seeds).</param>
+/// <param name="Checkpoints">Checkpoints per run.</param>
+public sealed record TrackingStats(double WithinStep, double RawMean, double RawSd, double PerStepMean, double PerStepSd, int PerStepCount,
+    double PartialGivenStep, double Pooled, int Runs, int Checkpoints);

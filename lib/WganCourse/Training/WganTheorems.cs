@@ -24,6 +24,16 @@ public sealed record LinesPoint(double Theta, double Estimate, double Gradient, 
 /// </summary>
 public static class WganTheorems
 {
+    /// <summary>The two numbers notebook 07's theorem claims judge: the largest relative error of the estimate against
+    /// |θ| (Theorem 1: continuity, including near θ = 0) and the largest |gradient − sign θ| (Theorem 3).</summary>
+    public static (double EstimateRelativeError, double GradientError) WorstErrors(IEnumerable<LinesPoint> points)
+    {
+        var list = points.ToList();
+        if (list.Count == 0 || list.Any(p => p.Theta == 0))
+            throw new ArgumentException("need at least one θ, none of them 0 (W = 0 has no relative error and |θ| no derivative there)");
+        return (list.Max(p => Math.Abs(p.Estimate - p.ExactW) / p.ExactW), list.Max(p => Math.Abs(p.Gradient - p.ExactSlope)));
+    }
+
     /// <summary>g_θ(z) = (θ, z) for z of shape [n, 1] and θ of shape [1, 1] (θ may require a gradient).</summary>
     public static Tensor LinesGenerator(Tensor theta, Tensor z) => cat(new[] { theta.expand(z.shape[0], 1), z }, 1);
 

@@ -109,6 +109,35 @@ public class RankTests
         Assert.True(double.IsNaN(Rank.WithinGroupSpearman(step.Select(s => 1.0 / s).ToList(), quality, step)));
     }
 
+    /// <summary>Rank.Tracking, the statistic of 07's claims: a loss that follows quality passes 0.5, one that only follows
+    /// time fails it (and would fool the raw per-run correlation), and a loss that tracks quality backwards is negative.</summary>
+    [Fact]
+    public void Tracking_separates_a_tracking_loss_from_a_loss_that_only_follows_time()
+    {
+        var rng = new Random(3);
+        var steps = Enumerable.Range(1, 10).Select(i => i * 100).ToList();
+        var quality = new List<IReadOnlyList<double>>();
+        var tracking = new List<IReadOnlyList<double>>();
+        var timeOnly = new List<IReadOnlyList<double>>();
+        for (int seed = 0; seed < 5; seed++)
+        {
+            double offset = 0.3 * rng.NextDouble();
+            var q = steps.Select(s => 100.0 / s + offset + 0.02 * rng.NextDouble()).ToList();
+            quality.Add(q);
+            tracking.Add(q.Select(v => 1e-4 * v + 1e-7 * rng.NextDouble()).ToList());
+            timeOnly.Add(steps.Select(s => 1.0 / Math.Sqrt(s) + 0.01 * rng.NextDouble()).ToList());
+        }
+        var good = Rank.Tracking(tracking, quality, steps);
+        var bad = Rank.Tracking(timeOnly, quality, steps);
+        Assert.True(good.WithinStep >= 0.5 && good.RawMean > 0.9, $"{good}");
+        Assert.True(bad.WithinStep < 0.5, $"{bad}");
+        Assert.True(bad.RawMean > 0.7, $"the raw statistic is fooled: {bad}");
+        Assert.True(Rank.Tracking(tracking.Select(r => (IReadOnlyList<double>)r.Select(v => -v).ToList()).ToList(), quality, steps).WithinStep < -0.5);
+        Assert.Equal(5, good.Runs);
+        Assert.Equal(10, good.Checkpoints);
+        Assert.Throws<ArgumentException>(() => Rank.Tracking(tracking, quality, steps.Take(3).ToList()));
+    }
+
     [Fact]
     public void Mismatched_or_too_short_inputs_are_rejected()
     {
