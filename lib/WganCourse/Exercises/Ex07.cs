@@ -1,4 +1,8 @@
 using TorchSharp;
+using WganCourse.Data;
+using WganCourse.Models;
+using WganCourse.Objectives;
+using WganCourse.Training;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -69,6 +73,49 @@ public static class Ex07
                     ("you averaged over both batches together, (mean(fake) − mean(real))/2; it is the plain difference of the two means.", (fake.mean() - real.mean()) / 2),
                     ("you returned the generator's loss −E[f(fake)]; the critic's loss also contains the real batch.", -fake.mean()));
             }
+        });
+
+    /// <summary>
+    /// The student's WGAN assembled from their own three functions with <see cref="Objective.From"/>, trained on the
+    /// ring. Checks the settings (n_critic = 5, RMSProp α = 5·10⁻⁵), the values (the first 60 steps give the losses of
+    /// the library's <see cref="WganClip"/> for the same seed and networks) and what the training did: every critic
+    /// parameter ends inside [−c, c], the critic's estimate of W is positive (it scores real above fake). Sixty steps
+    /// at α = 5·10⁻⁵ barely move the generator, so its samples are not judged here.
+    /// </summary>
+    [Exercise("07.train", "your WGAN trains the ring")]
+    public static ExerciseResult Train(Func<Objective> build) =>
+        Exercise.Run("07.train", "your WGAN trains the ring", () =>
+        {
+            var yours = build() ?? throw new HintException("MyWgan returned null; return Objective.From(...).");
+            int n = yours.CriticIterations(0);
+            Expect.That(n == WganClip.PaperCriticIterations, $"your objective trains the critic {n} time(s) per generator step; Algorithm 1 " +
+                $"uses n_critic = {WganClip.PaperCriticIterations} (pass nCritic: to Objective.From).");
+            var spec = yours.CriticOptimizer;
+            Expect.That(spec.Kind == "rmsprop" && Math.Abs(spec.LearningRate - WganClip.PaperLearningRate) < 1e-12 &&
+                        yours.GeneratorOptimizer.Kind == "rmsprop" && Math.Abs(yours.GeneratorOptimizer.LearningRate - WganClip.PaperLearningRate) < 1e-12,
+                $"your optimizers are {spec} (critic) and {yours.GeneratorOptimizer} (generator); Algorithm 1 uses RMSProp with α = 5e-5 for both " +
+                "(OptimizerSpec.RmsProp(5e-5)): the paper found momentum (Adam) unstable with clipping.");
+            const int seed = 11, steps = 60, width = 32;
+            var ring = Toy.Ring8();
+            TrainResult Run(Objective o) => Trainer.Run(o, Mlp.Generator(2, 2, width, seed: seed), Mlp.Critic(2, width, seed: seed + 1),
+                new ToyBatches(ring), new TrainOptions { Steps = steps, BatchSize = 64, LogEvery = 10, Seed = seed });
+            var mine = Run(yours);
+            double c = WganClip.PaperClip, largest;
+            using (no_grad()) largest = mine.Critic.parameters().Max(p => p.abs().max().item<float>());
+            Expect.That(largest <= c * (1 + 1e-6), $"after training, a critic parameter is {largest:G3}, outside [−c, c] = [−{c}, {c}]: clip after " +
+                "every critic step (afterCriticStep: critic => ClipWeights(critic, 0.01)).");
+            var reference = Run(new WganClip());
+            for (int w = 0; w < reference.History.Count; w++)
+            {
+                double a = mine.History.CriticLoss[w], b = reference.History.CriticLoss[w];
+                Expect.That(Math.Abs(a - b) <= 1e-5 * Math.Abs(b) + 1e-9, $"by step {reference.History.Step[w]} your critic's loss ({a:G4}) differs " +
+                    $"from Algorithm 1's ({b:G4}) for the same seed and networks: check what you pass to Objective.From (your CriticLoss, " +
+                    "GeneratorLoss and ClipWeights, c = 0.01).");
+            }
+            // What training did: after the critic's steps it scores the real batch above the fake one.
+            double last = -mine.History.CriticLoss[^1];
+            Expect.That(last > 0, $"the critic's estimate −L_critic is {last:G3} at the end of training; a trained WGAN critic scores real " +
+                "samples above fakes (E f(x) > E f(g(z))), so it is positive.");
         });
 
     /// <summary>The student's WGAN generator loss from the critic's scores on fakes ([B, 1]): L_G = −E[f(G(z))].</summary>

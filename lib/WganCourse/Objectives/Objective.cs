@@ -60,4 +60,56 @@ public abstract class Objective
     public virtual string CriticLossMeaning => "critic loss";
 
     public override string ToString() => Name;
+
+    /// <summary>
+    /// An objective made of plain functions of the critic's scores — e.g. a student's answers to notebook 07's
+    /// exercises — so that they can train through the same <see cref="Training.Trainer"/> as the library's objectives.
+    /// The critic scores the fake batch first, then the real one (the order of <see cref="Wgan.CriticLoss"/>), so
+    /// functions equal to the library's give bit-identical training.
+    /// </summary>
+    /// <param name="criticLoss">(scores on the real batch, scores on the fake batch) → the critic's loss, a scalar.</param>
+    /// <param name="generatorLoss">Scores on generated samples → the generator's loss, a scalar.</param>
+    /// <param name="optimizer">Optimizer of both networks, unless <paramref name="generatorOptimizer"/> is given.</param>
+    /// <param name="afterCriticStep">Called after every critic optimizer step, e.g. weight clipping.</param>
+    /// <param name="nCritic">Critic iterations per generator iteration.</param>
+    /// <param name="generatorOptimizer">A different optimizer for the generator.</param>
+    /// <param name="name">Name for tables and legends.</param>
+    public static Objective From(Func<Tensor, Tensor, Tensor> criticLoss, Func<Tensor, Tensor> generatorLoss, OptimizerSpec optimizer,
+        Action<nn.Module>? afterCriticStep = null, int nCritic = 1, OptimizerSpec? generatorOptimizer = null, string name = "your objective")
+    {
+        ArgumentNullException.ThrowIfNull(criticLoss);
+        ArgumentNullException.ThrowIfNull(generatorLoss);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (nCritic < 1) throw new ArgumentOutOfRangeException(nameof(nCritic), nCritic, "n_critic must be ≥ 1");
+        return new FromFunctions(criticLoss, generatorLoss, afterCriticStep, nCritic, optimizer, generatorOptimizer ?? optimizer, name);
+    }
+
+    sealed class FromFunctions(Func<Tensor, Tensor, Tensor> criticLoss, Func<Tensor, Tensor> generatorLoss, Action<nn.Module>? afterCriticStep,
+        int nCritic, OptimizerSpec criticOptimizer, OptimizerSpec generatorOptimizer, string name) : Objective
+    {
+        public override string Name => name;
+
+        public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
+        {
+            using var scope = NewDisposeScope();
+            var fakeScores = critic(fake, labels);
+            var realScores = critic(real, labels);
+            return Scalar(criticLoss(realScores, fakeScores), "critic").MoveToOuterDisposeScope();
+        }
+
+        public override Tensor GeneratorLoss(Tensor fakeScores) => Scalar(generatorLoss(fakeScores), "generator");
+
+        public override void AfterCriticStep(nn.Module critic) => afterCriticStep?.Invoke(critic);
+        public override int CriticIterations(int generatorStep) => nCritic;
+        public override OptimizerSpec CriticOptimizer => criticOptimizer;
+        public override OptimizerSpec GeneratorOptimizer => generatorOptimizer;
+
+        Tensor Scalar(Tensor? loss, string who)
+        {
+            if (loss is null) throw new ArgumentException($"{name}: the {who} loss function returned null; return a 0-dimensional tensor.");
+            if (loss.numel() != 1)
+                throw new ArgumentException($"{name}: the {who} loss must be one number (reduce with .mean()), got shape [{string.Join(", ", loss.shape)}].");
+            return loss;
+        }
+    }
 }

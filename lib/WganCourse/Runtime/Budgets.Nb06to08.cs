@@ -75,6 +75,21 @@ public static partial class Budgets
     /// demonstration, not a claim, so it gets a small budget).</summary>
     public static int OptimizerStudySteps => Profile.Pick(smoke: 20, cpu: 500, full: 20_000);
 
+    /// <summary>07: seeds of the de-confounded tracking test (WGAN through the notebook's Algorithm 1 and the GAN control,
+    /// each on the ring with the same networks): at every checkpoint the seeds are ranked against each other.</summary>
+    public static int TrackingSeeds => Profile.Pick(smoke: 2, cpu: 5, full: 10);
+    /// <summary>07: generator steps per seed of the tracking test (idle-machine estimate for cpu: 5 × 1500 × 7.4 ms ≈ 56 s for
+    /// the WGAN, 5 × 1500 × 3.3 ms ≈ 25 s for the GAN, plus ≈ 10 s of exact W₁).</summary>
+    public static int TrackingSteps => Profile.Pick(smoke: 20, cpu: 1500, full: 20_000);
+    /// <summary>07: checkpoint (and log window) of the tracking test: cpu 10 checkpoints per seed.</summary>
+    public static int TrackingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 150, full: 1000);
+    /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
+    /// ≈ 1.2 ms per step; 8 values of θ).</summary>
+    public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 300, full: 2000);
+    /// <summary>07: the Adam-vs-RMSProp demonstration trains Adam critics for this many tracking checkpoints and compares
+    /// them with the tracking test's RMSProp runs of the same seeds over the same steps (cpu: 3 seeds × 600 steps).</summary>
+    public static int OptimizerStudyCheckpoints => Profile.Pick(smoke: 2, cpu: 4, full: 10);
+
     // ------------------------------------------------------------------ 08: beyond WGAN
 
     /// <summary>08: critic-only steps before reading the weight histograms of a clipped and a penalised critic (≈ 1 s each).</summary>

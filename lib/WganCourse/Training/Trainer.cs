@@ -239,8 +239,9 @@ public static class Trainer
         return new TrainResult(objective, g, d, history, snapshots, options.Steps, clock.Elapsed) { FirstStep = firstStep };
     }
 
-    /// <summary>The seed of the private z stream: different from the data's, so z and the data noise are not the same numbers.</summary>
-    internal static int LatentSeed(int seed) => unchecked(seed * 1_000_003 + 7919);
+    /// <summary>The seed of the private z stream: different from the data's, so z and the data noise are not the same numbers.
+    /// Public so that a loop written out in a notebook (07's Algorithm 1) can draw the same z as <see cref="Run"/>.</summary>
+    public static int LatentSeed(int seed) => unchecked(seed * 1_000_003 + 7919);
 
     static void Validate(TrainOptions o, GeneratorNet g, CriticNet d, IBatchSource data)
     {

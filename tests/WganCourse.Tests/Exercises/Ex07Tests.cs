@@ -1,5 +1,6 @@
 using TorchSharp;
 using WganCourse.Exercises;
+using WganCourse.Objectives;
 using WganCourse.Runtime;
 using Xunit;
 using static TorchSharp.torch;
@@ -76,6 +77,41 @@ public class Ex07Tests
     [Fact]
     public void Critic_loss_unfilled_stub_is_not_done() =>
         Assert.Equal(ExerciseStatus.NotDone, Ex07.CriticLoss((_, _) => throw new NotImplementedException()).Status);
+
+    // ---- 07.train ----
+
+    static void Clip(nn.Module critic, double c)
+    {
+        using var _ = no_grad();
+        foreach (var p in critic.parameters()) p.clamp_(-c, c);
+    }
+
+    static Objective Wgan(Func<Tensor, Tensor, Tensor>? critic = null, Func<Tensor, Tensor>? generator = null, Action<nn.Module>? after = null,
+                          int nCritic = 5, OptimizerSpec? optimizer = null) =>
+        Objective.From(critic ?? ((real, fake) => fake.mean() - real.mean()), generator ?? (fake => -fake.mean()),
+                       optimizer ?? OptimizerSpec.RmsProp(5e-5), after ?? (f => Clip(f, 0.01)), nCritic);
+
+    [Fact]
+    public void Train_reference_solution_passes()
+    {
+        var r = Ex07.Train(() => Wgan());
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Train_typical_mistakes_get_their_hints()
+    {
+        Fails(Ex07.Train(() => Wgan(nCritic: 1)), "n_critic = 5");
+        Fails(Ex07.Train(() => Wgan(optimizer: OptimizerSpec.Adam(5e-5, 0.5, 0.999))), "RMSProp");
+        Fails(Ex07.Train(() => Objective.From((r, f) => f.mean() - r.mean(), f => -f.mean(), OptimizerSpec.RmsProp(5e-5), null, 5)), "outside [−c, c]");
+        Fails(Ex07.Train(() => Wgan(after: f => Clip(f, 0.1))), "outside [−c, c]");
+        // a critic loss that trains differently (the GAN's) is seen in the losses
+        Fails(Ex07.Train(() => Wgan(critic: (r, f) => F.softplus(-r).mean() + F.softplus(f).mean())), "differs");
+    }
+
+    [Fact]
+    public void Train_unfilled_stub_is_not_done() =>
+        Assert.Equal(ExerciseStatus.NotDone, Ex07.Train(() => throw new NotImplementedException()).Status);
 
     // ---- 07.generator-loss ----
 
