@@ -68,12 +68,45 @@ public static class NotebookExecutor
     /// at once and their web servers race for a port) is started again; no cell has run by then.</summary>
     const int StartAttempts = 3;
 
+    /// <summary>WGAN_COURSE_ENGINE: <c>jupyter</c> (Jupyter's notebook client, nbdriver.py), <c>stdio</c> (the kernel's own
+    /// protocol from C#, no Python) or <c>auto</c> (default: Jupyter where python3 with nbclient is installed, as in CI,
+    /// else stdio).</summary>
+    public const string EngineVariable = "WGAN_COURSE_ENGINE";
+
+    /// <summary>The engine <see cref="Execute"/> uses (see <see cref="EngineVariable"/>).</summary>
+    public static string Engine
+    {
+        get
+        {
+            var e = (Environment.GetEnvironmentVariable(EngineVariable) ?? "auto").Trim().ToLowerInvariant();
+            if (e is "jupyter" or "stdio") return e;
+            if (e != "auto" && e != "") throw new ArgumentException($"{EngineVariable}='{e}' is not an engine; use auto, jupyter or stdio.");
+            return engine ??= HasJupyterClient() ? "jupyter" : "stdio";
+        }
+    }
+    static string? engine;
+
+    static bool HasJupyterClient()
+    {
+        if (Tools.Find("python3") is not { } py) return false;
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(py, "-c \"import nbclient, nbformat\"") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.StandardOutput.ReadToEnd(); p.StandardError.ReadToEnd();
+            return p.WaitForExit(60_000) && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null)
+                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null,
+                                          Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess = null)
     {
         for (int attempt = 1; ; attempt++)
         {
-            var result = ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory);
+            var result = Engine == "stdio"
+                ? StdioExecutor.Execute(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess)
+                : ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess);
             bool diedAtStart = result.Outcome == Outcome.HostError && result.CellSeconds.Count == 0 &&
                                result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal);
             if (!diedAtStart || attempt == StartAttempts || Stopping.IsCancellationRequested) return result;
@@ -82,7 +115,8 @@ public static class NotebookExecutor
     }
 
     static ExecutionResult ExecuteOnce(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory)
+                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory,
+                                       Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess)
     {
         var python = Python;
         var jupyter = EnsureKernelSpec();
@@ -100,6 +134,7 @@ public static class NotebookExecutor
         if (allowErrors) psi.ArgumentList.Add("--allow-errors");
         psi.Environment["JUPYTER_PATH"] = jupyter;
         foreach (var (k, v) in environment) psi.Environment[k] = v;
+        if (wrapProcess is not null) psi = wrapProcess(psi); // the driver starts the kernel as its child: the wrap covers both
 
         var sw = Stopwatch.StartNew();
         var log = new System.Text.StringBuilder();
