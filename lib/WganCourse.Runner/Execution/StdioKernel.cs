@@ -115,6 +115,14 @@ public sealed class StdioKernel : IDisposable
 
     void Read()
     {
+        try { ReadLines(); }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException) { } // killed by Dispose
+        foreach (var p in pending.Values) p.Done.TrySetResult((false, "the kernel process ended"));
+        ready.TrySetException(new InvalidOperationException("the kernel process ended before it was ready"));
+    }
+
+    void ReadLines()
+    {
         string? line;
         while ((line = process.StandardOutput.ReadLine()) is not null)
         {
@@ -143,14 +151,12 @@ public sealed class StdioKernel : IDisposable
                     break;
             }
         }
-        foreach (var p in pending.Values) p.Done.TrySetResult((false, "the kernel process ended"));
-        ready.TrySetException(new InvalidOperationException("the kernel process ended before it was ready"));
     }
 
     public void Dispose()
     {
         try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-        process.WaitForExit(5000);
-        process.Dispose();
+        try { process.WaitForExit(5000); } catch (InvalidOperationException) { }
+        // not process.Dispose(): the reader thread may still be reading its stdout; it ends at end of stream
     }
 }
