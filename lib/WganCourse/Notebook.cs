@@ -17,7 +17,10 @@ public static class Notebook
         var registered = 0;
         foreach (var t in typeof(Notebook).Assembly.GetTypes().Where(t => !t.IsAbstract && typeof(IHtmlDisplay).IsAssignableFrom(t)))
             if (Kernel.RegisterHtml(t, o => ((IHtmlDisplay)o).ToHtml())) registered++;
-        return new SetupReport(line, Kernel.IsInteractive && registered > 0);
+        // students' own Plotly.NET / Plotly.NET.CSharp charts: drawn with the page's plotly.js, no CDN
+        if (Kernel.RegisterHtml(typeof(Plotly.NET.GenericChart), o => Figure.OfChart((Plotly.NET.GenericChart)o).ToHtml())) registered++;
+        var stale = BuildCheck.Stale(typeof(Notebook).Assembly.Location);
+        return new SetupReport(line, Kernel.IsInteractive && registered > 0, stale);
     }
 
     /// <summary>Shows a value now (inside a kernel) and returns a handle that replaces it in place.</summary>
@@ -25,14 +28,18 @@ public static class Notebook
 }
 
 /// <summary>The setup cell's output: the environment line and (in a kernel) plotly.js for the whole page.</summary>
-public sealed class SetupReport(string line, bool inlinePlotly) : IHtmlDisplay
+public sealed class SetupReport(string line, bool inlinePlotly, string? warning = null) : IHtmlDisplay
 {
     public string Line => line;
+    /// <summary>Set when the loaded library is older than its sources: what to run.</summary>
+    public string? Warning => warning;
 
     public string ToHtml() =>
-        $"<div style=\"font-family:monospace;font-size:12px\">{WebUtility.HtmlEncode(line)}</div>" + (inlinePlotly ? PlotlyJs.ScriptTag() : "");
+        $"<div style=\"font-family:monospace;font-size:12px\">{WebUtility.HtmlEncode(line)}</div>" +
+        (warning is null ? "" : $"<div style=\"font-family:sans-serif;font-size:13px;color:#a40\">⚠ {WebUtility.HtmlEncode(warning)}</div>") +
+        (inlinePlotly ? PlotlyJs.ScriptTag() : "");
 
-    public override string ToString() => line;
+    public override string ToString() => warning is null ? line : line + "\n⚠ " + warning;
 }
 
 /// <summary>plotly.js from the copy Plotly.NET.dll embeds (no CDN), wrapped so require.js does not capture it.</summary>

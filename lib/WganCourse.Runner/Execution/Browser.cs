@@ -5,11 +5,12 @@ namespace WganCourse.Runner.Execution;
 /// <summary>Debian's headless Chromium with every network lookup failing: what renders here renders offline.</summary>
 public static class Browser
 {
-    public const string Chromium = "/usr/bin/chromium";
+    /// <summary>Chromium or Chrome on PATH; one line with the fix when neither is installed.</summary>
+    public static string Chromium => Tools.Require("Chromium (for --screenshots and the offline render checks)", "chromium",
+                                                   "chromium", "chromium-browser", "google-chrome", "chrome");
 
     static string Run(string extraArgs, string html, int timeoutSeconds = 90)
     {
-        if (!File.Exists(Chromium)) throw new InvalidOperationException($"{Chromium} not found: `sudo apt-get install chromium` (bash .ci/run installs it).");
         var profile = Directory.CreateTempSubdirectory("wgan-chromium-").FullName;
         try
         {

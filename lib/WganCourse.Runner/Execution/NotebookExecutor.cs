@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace WganCourse.Runner.Execution;
 
 /// <summary>How one notebook's execution ended.</summary>
-public enum Outcome { Ok, CellFailed, Timeout, KernelDied, HostError }
+public enum Outcome { Ok, CellFailed, Timeout, KernelDied, HostError, Stopped }
 
 public sealed record CellEvent(string Kind, int Index, int Ordinal, int Total, double Seconds, string? FirstLine, string? Message);
 
@@ -18,7 +18,8 @@ public sealed record ExecutionResult(string Notebook, string OutputPath, Outcome
 /// </summary>
 public static class NotebookExecutor
 {
-    public const string Python = "/usr/bin/python3";
+    /// <summary>The Python that runs Jupyter's notebook client (nbdriver.py), found on PATH.</summary>
+    public static string Python => Tools.Require("python3 with Jupyter's notebook client", "jupyter", "python3", "python");
 
     /// <summary>
     /// Writes a kernelspec for the pinned dotnet-interactive tool under artifacts/jupyter (used as JUPYTER_PATH). It starts the
@@ -38,7 +39,7 @@ public static class NotebookExecutor
     }
 
     /// <summary>The pinned tool's entry assembly in the NuGet cache (restored by `dotnet tool restore` if missing).</summary>
-    static string KernelAssembly()
+    public static string KernelAssembly()
     {
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, ".config", "dotnet-tools.json")));
         var version = manifest.RootElement.GetProperty("tools").GetProperty("microsoft.dotnet-interactive").GetProperty("version").GetString()!;
@@ -59,33 +60,70 @@ public static class NotebookExecutor
         if (p.ExitCode != 0) throw new InvalidOperationException($"`{file} {args}` failed ({p.ExitCode}): {err.Result}");
     }
 
+    /// <summary>Ctrl+C in reproduce/grade: when this token is cancelled, the running notebook's driver and kernel are
+    /// killed with their process tree and its result says <see cref="Outcome.Stopped"/> (the report is still written).</summary>
+    public static CancellationToken Stopping { get; set; }
+
     /// <summary>Kernel start-up attempts: a kernel that dies before answering kernel_info (seen when several kernels start
     /// at once and their web servers race for a port) is started again; no cell has run by then.</summary>
     const int StartAttempts = 3;
 
+    /// <summary>WGAN_COURSE_ENGINE: <c>jupyter</c> (Jupyter's notebook client, nbdriver.py), <c>stdio</c> (the kernel's own
+    /// protocol from C#, no Python) or <c>auto</c> (default: Jupyter where python3 with nbclient is installed, as in CI,
+    /// else stdio).</summary>
+    public const string EngineVariable = "WGAN_COURSE_ENGINE";
+
+    /// <summary>The engine <see cref="Execute"/> uses (see <see cref="EngineVariable"/>).</summary>
+    public static string Engine
+    {
+        get
+        {
+            var e = (Environment.GetEnvironmentVariable(EngineVariable) ?? "auto").Trim().ToLowerInvariant();
+            if (e is "jupyter" or "stdio") return e;
+            if (e != "auto" && e != "") throw new ArgumentException($"{EngineVariable}='{e}' is not an engine; use auto, jupyter or stdio.");
+            return engine ??= HasJupyterClient() ? "jupyter" : "stdio";
+        }
+    }
+    static string? engine;
+
+    static bool HasJupyterClient()
+    {
+        if (Tools.Find("python3") is not { } py) return false;
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo(py, "-c \"import nbclient, nbformat\"") { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.StandardOutput.ReadToEnd(); p.StandardError.ReadToEnd();
+            return p.WaitForExit(60_000) && p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null)
+                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null,
+                                          Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess = null)
     {
         for (int attempt = 1; ; attempt++)
         {
-            var result = ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory);
+            var result = Engine == "stdio"
+                ? StdioExecutor.Execute(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess)
+                : ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess);
             bool diedAtStart = result.Outcome == Outcome.HostError && result.CellSeconds.Count == 0 &&
                                result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal);
-            if (!diedAtStart || attempt == StartAttempts) return result;
+            if (!diedAtStart || attempt == StartAttempts || Stopping.IsCancellationRequested) return result;
             Thread.Sleep(TimeSpan.FromSeconds(1 + Random.Shared.NextDouble() * 2));
         }
     }
 
     static ExecutionResult ExecuteOnce(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory)
+                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory,
+                                       Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess)
     {
-        if (!File.Exists(Python))
-            throw new InvalidOperationException($"{Python} not found: install Debian's Jupyter client (`sudo apt-get install python3-nbclient jupyter-nbconvert`) or run `bash .ci/run`.");
+        var python = Python;
         var jupyter = EnsureKernelSpec();
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         var driver = Path.Combine(Repo.Root, "lib", "WganCourse.Runner", "nbdriver.py");
         var cwd = workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(notebook))!;
-        var psi = new ProcessStartInfo(Python)
+        var psi = new ProcessStartInfo(python)
         {
             WorkingDirectory = cwd,
             RedirectStandardOutput = true, RedirectStandardError = true,
@@ -96,6 +134,7 @@ public static class NotebookExecutor
         if (allowErrors) psi.ArgumentList.Add("--allow-errors");
         psi.Environment["JUPYTER_PATH"] = jupyter;
         foreach (var (k, v) in environment) psi.Environment[k] = v;
+        if (wrapProcess is not null) psi = wrapProcess(psi); // the driver starts the kernel as its child: the wrap covers both
 
         var sw = Stopwatch.StartNew();
         var log = new System.Text.StringBuilder();
@@ -129,12 +168,16 @@ public static class NotebookExecutor
                 onEvent?.Invoke(new CellEvent(kind, Int("index"), Int("ordinal"), Int("total"), seconds, Str("first_line"), Str("message")));
             }
         });
-        if (!p.WaitForExit(limit))
+        bool exited = false, stopped = false;
+        while (!exited && sw.Elapsed < limit && !(stopped = Stopping.IsCancellationRequested))
+            exited = p.WaitForExit(TimeSpan.FromMilliseconds(Math.Clamp((limit - sw.Elapsed).TotalMilliseconds, 1, 200)));
+        if (!exited && !p.HasExited)
         {
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             p.WaitForExit();
-            outcome = Outcome.Timeout;
-            error = $"notebook exceeded its time limit of {limit.TotalSeconds:0} s (killed with its kernel)";
+            outcome = stopped ? Outcome.Stopped : Outcome.Timeout;
+            error = stopped ? "stopped by the user (Ctrl+C); the kernel and its children were ended"
+                            : $"notebook exceeded its time limit of {limit.TotalSeconds:0} s (killed with its kernel)";
             failed ??= -1;
         }
         reader.Wait(TimeSpan.FromSeconds(10));

@@ -41,7 +41,9 @@ public static class Report
     {
         Directory.CreateDirectory(htmlDir);
         var name = Path.GetFileNameWithoutExtension(executedNotebook);
-        var psi = new ProcessStartInfo("/usr/bin/jupyter") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var jupyter = Tools.Find("jupyter");
+        if (jupyter is null) return null; // nbconvert not installed: the report links the .ipynb only (Reproduce says so once)
+        var psi = new ProcessStartInfo(jupyter) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "nbconvert", "--to", "html", executedNotebook, "--output-dir", htmlDir, "--output", name }) psi.ArgumentList.Add(a);
         try
         {

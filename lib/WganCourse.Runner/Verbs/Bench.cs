@@ -31,7 +31,7 @@ static class Bench
     public static int Run(string[] args)
     {
         int? threads = null, steps = null;
-        string? json = null, only = null, torchJson = null, python = "/usr/bin/python3";
+        string? json = null, only = null, torchJson = null, python = "python3";
         bool runTorch = false, memory = true;
         int memToy = 10_000, memDcgan = 1_000;
         try

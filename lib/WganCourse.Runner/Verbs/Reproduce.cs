@@ -70,7 +70,24 @@ static class Reproduce
         var claims = new List<NotebookClaim>();
         var pages = new Dictionary<string, string?>();
         var total = System.Diagnostics.Stopwatch.StartNew();
-        for (int n = 0; n < notebooks.Count; n++)
+        // Ctrl+C: end the running kernel (process tree), skip the rest, still write the report for what ran
+        using var stop = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        NotebookExecutor.Stopping = stop.Token;
+        if (html && Tools.Find("jupyter") is null)
+        {
+            AnsiConsole.MarkupLine($"[yellow]no HTML pages[/]: jupyter nbconvert not found, {Markup.Escape(Tools.Fix("jupyter", Tools.CurrentOs))}");
+            html = false;
+        }
+        if (shots && (Tools.Find("chromium") ?? Tools.Find("chromium-browser") ?? Tools.Find("google-chrome") ?? Tools.Find("chrome")) is null)
+        {
+            AnsiConsole.MarkupLine($"[yellow]no screenshots[/]: Chromium not found, {Markup.Escape(Tools.Fix("chromium", Tools.CurrentOs))}");
+            shots = false;
+        }
+        try
+        {
+        for (int n = 0; n < notebooks.Count && !stop.IsCancellationRequested; n++)
         {
             var nb = notebooks[n];
             // solutions keep their folder, so they do not overwrite the student notebooks of the same name
@@ -107,6 +124,14 @@ static class Reproduce
                 AnsiConsole.MarkupLine($"  screenshot (offline render): {Markup.Escape(png)}");
             }
         }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            NotebookExecutor.Stopping = default;
+        }
+        if (stop.IsCancellationRequested)
+            AnsiConsole.MarkupLine($"[yellow]stopped (Ctrl+C) after {runs.Count} of {notebooks.Count} notebooks[/]: the report covers what ran");
         Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);
 
         var table = new Table().AddColumns("notebook", "outcome", "seconds", "claims pass", "fail", "not reproduced", "skipped");

@@ -36,6 +36,16 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     }
 
     public override string ToString() => $"Figure ({width}×{height})";
+
+    /// <summary>Any Plotly.NET chart (e.g. a student's <c>Chart.Line(...)</c>) at the size its layout sets, else 760×420;
+    /// this is how the notebook shows a chart returned from a cell or passed to display(...).</summary>
+    public static Figure OfChart(GenericChart chart)
+    {
+        var layout = System.Text.Json.JsonDocument.Parse(GenericChart.toFigureJson(chart)).RootElement;
+        int Size(string name, int fallback) =>
+            layout.TryGetProperty("layout", out var l) && l.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) && n > 0 ? n : fallback;
+        return new Figure(chart, Size("width", 760), Size("height", 420));
+    }
 }
 
 /// <summary>Several displays side by side (wrapping to new rows), each with an optional caption.</summary>

@@ -42,6 +42,8 @@ public sealed class LiveTraining
         else if (x.ndim == 2 && x.shape[1] == 1 && target is { Dim: 1 }) items.Add(Charts.SamplesVsDensity1D($"samples at step {p.Step}", x, target).WithSize(520, 360));
         else if (x.ndim == 4) items.Add(new ImageGrid(x[..Math.Min(samples, 50)], columns: 10,
             title: p.Generator.IsConditional ? $"samples at step {p.Step} (column k: requested digit k)" : $"samples at step {p.Step}"));
-        view.Update(new Stack(new ProgressLine(p.Step, p.TotalSteps, p.Elapsed.TotalSeconds), new Row(items)));
+        var line = new ProgressLine(p.Step, p.TotalSteps, p.Elapsed.TotalSeconds,
+            p.Stopped ? $"stopped at step {p.Step} of {p.TotalSteps}" : null);
+        view.Update(new Stack(line, new Row(items)));
     }
 }

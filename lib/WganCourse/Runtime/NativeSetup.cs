@@ -4,6 +4,18 @@ using System.Security.Cryptography;
 
 namespace WganCourse.Runtime;
 
+/// <summary>The native files of one platform: which packages hold them and how they are named.</summary>
+/// <param name="Rid">.NET runtime identifier (linux-x64, win-x64, osx-arm64).</param>
+/// <param name="LibTorchPackage">The libtorch CPU package of that platform (its natives under runtimes/&lt;Rid&gt;/native).</param>
+/// <param name="LibTorchSharp">TorchSharp's native bridge, in the TorchSharp package under runtimes/&lt;Rid&gt;/native.</param>
+/// <param name="Probe">A file every libtorch folder of that platform holds.</param>
+/// <param name="Preload">libtorch libraries loaded by absolute path before the bridge, dependencies first (globs).</param>
+/// <param name="SkiaPackage">The package with SkiaSharp's native library for that platform.</param>
+/// <param name="SkiaRid">The runtimes/ folder SkiaSharp uses there.</param>
+/// <param name="SkiaFile">SkiaSharp's native library.</param>
+public sealed record NativePlan(string Rid, string LibTorchPackage, string LibTorchSharp, string Probe, IReadOnlyList<string> Preload,
+                                string SkiaPackage, string SkiaRid, string SkiaFile);
+
 /// <summary>What <see cref="NativeSetup.Ensure"/> found and did, in words a student can act on.</summary>
 public sealed record NativeReport(
     string LibTorchSharp, string LibTorchDir, bool PatchNeeded, string? PatchedCopy,
@@ -39,16 +51,43 @@ public static class NativeSetup
     static NativeReport? report;
     static readonly Dictionary<string, IntPtr> handles = new();
 
+    /// <summary>The platforms the course is built for (tested on linux-x64; see README).</summary>
+    public static readonly IReadOnlyList<string> SupportedRids = new[] { "linux-x64", "win-x64", "osx-arm64" };
+
+    /// <summary>The natives this process needs.</summary>
+    public static NativePlan CurrentPlan =>
+        PlanFor(OperatingSystem.IsWindows() ? OSPlatform.Windows : OperatingSystem.IsMacOS() ? OSPlatform.OSX
+                : OperatingSystem.IsLinux() ? OSPlatform.Linux : OSPlatform.Create(RuntimeInformation.OSDescription),
+                RuntimeInformation.ProcessArchitecture);
+
+    /// <summary>The natives for an operating system and architecture (injectable, so every choice is unit-tested here).</summary>
+    public static NativePlan PlanFor(OSPlatform os, Architecture arch)
+    {
+        if (os == OSPlatform.Linux && arch == Architecture.X64)
+            return new("linux-x64", "libtorch-cpu-linux-x64", "libLibTorchSharp.so", "libtorch_cpu.so",
+                new[] { "libgomp-*.so.1", "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" },
+                "SkiaSharp.NativeAssets.Linux.NoDependencies", "linux-x64", "libSkiaSharp.so");
+        if (os == OSPlatform.Windows && arch == Architecture.X64)
+            return new("win-x64", "libtorch-cpu-win-x64", "LibTorchSharp.dll", "torch_cpu.dll",
+                new[] { "libiomp5md.dll", "uv.dll", "c10.dll", "torch_cpu.dll", "torch.dll" },
+                "SkiaSharp.NativeAssets.Win32", "win-x64", "libSkiaSharp.dll");
+        if (os == OSPlatform.OSX && arch == Architecture.Arm64)
+            return new("osx-arm64", "libtorch-cpu-osx-arm64", "libLibTorchSharp.dylib", "libtorch_cpu.dylib",
+                new[] { "libomp.dylib", "libc10.dylib", "libtorch_cpu.dylib", "libtorch.dylib" },
+                "SkiaSharp.NativeAssets.macOS", "osx", "libSkiaSharp.dylib");
+        throw new PlatformNotSupportedException(
+            $"WganCourse runs on {string.Join(", ", SupportedRids)}; this machine is {os} {arch.ToString().ToLowerInvariant()}. " +
+            "TorchSharp 0.107 has CPU libtorch packages only for those (and win-arm64, untested by the course).");
+    }
+
     /// <summary>Idempotent; call before the first TorchSharp operation.</summary>
     public static NativeReport Ensure()
     {
         lock (gate)
         {
             if (report is not null) return report;
-            if (!OperatingSystem.IsLinux())
-                return report = new NativeReport("", "", false, null, Array.Empty<string>(),
-                    "not Linux: TorchSharp loads its natives itself");
-            report = LoadLinux();
+            report = OperatingSystem.IsLinux() ? LoadLinux() : LoadOther(CurrentPlan);
+            TryLoadSkia(CurrentPlan);
             return report;
         }
     }
@@ -105,6 +144,52 @@ public static class NativeSetup
         return new NativeReport(lts, libtorchDir, missing.Count > 0, patched, missing.Select(m => m.Version).ToList(), msg);
     }
 
+    /// <summary>Windows and macOS: no patch; load libtorch then the bridge by absolute path from the packages (built for,
+    /// not yet run on those systems; see README).</summary>
+    static NativeReport LoadOther(NativePlan plan)
+    {
+        var torchAssembly = typeof(TorchSharp.torch).Assembly;
+        var (lts, libtorchDir) = Locate(torchAssembly);
+        foreach (var name in plan.Preload)
+            foreach (var file in Directory.GetFiles(libtorchDir, name))
+                Load(file);
+        TrySetResolver(torchAssembly, Load(lts));
+        return new NativeReport(lts, libtorchDir, false, null, Array.Empty<string>(),
+            $"TorchSharp natives ({plan.Rid}) loaded from {Path.GetDirectoryName(lts)} and {libtorchDir}");
+    }
+
+    /// <summary>SkiaSharp's native library (the image grids): next to the app, else from the package the library's build
+    /// restored for this platform, so the notebooks' first cell names no platform package. Silent if absent: SkiaSharp
+    /// then searches itself and reports what is missing when an image grid is drawn.</summary>
+    static void TryLoadSkia(NativePlan plan)
+    {
+        try
+        {
+            var skia = typeof(SkiaSharp.SKBitmap).Assembly;
+            var asmDir = Path.GetDirectoryName(skia.Location) ?? "";
+            var version = skia.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+', '-')[0];
+            var candidates = new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", plan.SkiaRid, "native"),
+                                     Path.Combine(AppContext.BaseDirectory, "runtimes", plan.Rid, "native") }
+                .Concat(PackageRoots(asmDir).Select(r => Path.Combine(r, plan.SkiaPackage.ToLowerInvariant(), version ?? "", "runtimes", plan.SkiaRid, "native")));
+            var file = candidates.Select(d => Path.Combine(d, plan.SkiaFile)).FirstOrDefault(File.Exists);
+            if (file is null) return;
+            var lib = Load(file);
+            NativeLibrary.SetDllImportResolver(skia, (name, _, _) => name is "libSkiaSharp" or "SkiaSharp" ? lib : IntPtr.Zero);
+        }
+        catch (InvalidOperationException) { } // a resolver is already set
+        catch (DllNotFoundException) { }
+    }
+
+    /// <summary>NuGet package folders: the one a package assembly lives in, NUGET_PACKAGES, ~/.nuget/packages.</summary>
+    static IEnumerable<string> PackageRoots(string packageAssemblyDir)
+    {
+        // NuGet layout: <packages>/<id>/<ver>/lib/<tfm>/X.dll
+        var fromAssembly = Path.GetFullPath(Path.Combine(packageAssemblyDir, "..", "..", "..", ".."));
+        return new[] { fromAssembly, Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
+                       Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") }
+            .Where(r => r.Length > 0).Distinct();
+    }
+
     static IntPtr Load(string path)
     {
         if (handles.TryGetValue(path, out var h)) return h;
@@ -129,46 +214,52 @@ public static class NativeSetup
 
     /// <summary>Finds libLibTorchSharp.so and the libtorch folder: next to the app, or in the NuGet package layout.</summary>
     public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly) =>
-        Locate(torchAssembly, Environment.GetEnvironmentVariable(BackendVariable), AppContext.BaseDirectory);
+        Locate(torchAssembly, Environment.GetEnvironmentVariable(BackendVariable), AppContext.BaseDirectory, CurrentPlan);
 
     /// <summary>
     /// <paramref name="backend"/> "cuda" looks for libtorch in the CUDA package of the NuGet cache first (notebooks: the `#r`
     /// lines name the CPU package, but the natives are loaded from here); anything else uses what the app ships or the CPU package.
     /// </summary>
-    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly, string? backend, string appBase)
+    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly, string? backend, string appBase) =>
+        Locate(torchAssembly, backend, appBase, PlanFor(OSPlatform.Linux, Architecture.X64));
+
+    public static (string LibTorchSharp, string LibTorchDir) Locate(Assembly torchAssembly, string? backend, string appBase, NativePlan plan)
     {
-        const string lts = "libLibTorchSharp.so", cpu = "libtorch_cpu.so";
+        string lts = plan.LibTorchSharp, cpu = plan.Probe, rid = plan.Rid;
         var cuda = string.Equals(backend?.Trim(), "cuda", StringComparison.OrdinalIgnoreCase);
         if (backend is not null && backend.Trim().Length > 0 && !cuda && !string.Equals(backend.Trim(), "cpu", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"{BackendVariable}='{backend}' is not a backend; use cpu or cuda.");
         var asmDir = Path.GetDirectoryName(torchAssembly.Location) ?? AppContext.BaseDirectory;
-        var appDirs = new[] { appBase, Path.Combine(appBase, "runtimes", "linux-x64", "native"),
-                              asmDir, Path.Combine(asmDir, "runtimes", "linux-x64", "native") };
+        var appDirs = new[] { appBase, Path.Combine(appBase, "runtimes", rid, "native"),
+                              asmDir, Path.Combine(asmDir, "runtimes", rid, "native") };
         var ltsPath = appDirs.Select(d => Path.Combine(d, lts)).FirstOrDefault(File.Exists);
         var torchDir = appDirs.FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
 
         // NuGet layout: <packages>/torchsharp/<ver>/lib/<tfm>/TorchSharp.dll
         var home = Path.GetFullPath(Path.Combine(asmDir, "..", ".."));
         var packages = Path.GetFullPath(Path.Combine(home, ".."));
-        ltsPath ??= new[] { Path.Combine(home, "runtimes", "linux-x64", "native", lts) }.FirstOrDefault(File.Exists);
+        ltsPath ??= new[] { Path.Combine(home, "runtimes", rid, "native", lts) }.FirstOrDefault(File.Exists);
         var roots = new[] { Path.GetDirectoryName(packages)!, Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
                             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") };
         string? InCache(string package) => roots.Where(r => r.Length > 0)
-            .Select(r => Path.Combine(r, package, LibTorchVersion, "runtimes", "linux-x64", "native"))
+            .Select(r => Path.Combine(r, package, LibTorchVersion, "runtimes", rid, "native"))
             .FirstOrDefault(d => File.Exists(Path.Combine(d, cpu)));
         if (cuda)
         {
+            if (rid != "linux-x64")
+                throw new PlatformNotSupportedException($"{BackendVariable}=cuda is built for Linux x64 only ({CudaPackage}); unset it on {rid}.");
             if (torchDir is null || !File.Exists(Path.Combine(torchDir, "libtorch_cuda.so")))
                 torchDir = InCache(CudaPackage) ?? throw new DllNotFoundException(
                     $"{BackendVariable}=cuda but {CudaPackage} {LibTorchVersion} is not in the NuGet cache. Restore it once with " +
                     "`dotnet build -p:TorchBackend=cuda` on a machine with internet access (see README, 'GPU'), or unset the variable.");
         }
-        torchDir ??= InCache("libtorch-cpu-linux-x64");
+        torchDir ??= InCache(plan.LibTorchPackage);
         if (ltsPath is null || torchDir is null)
             throw new DllNotFoundException(
                 $"TorchSharp's native libraries were not found (looked for {lts} and {cpu} next to {AppContext.BaseDirectory}, " +
-                $"{asmDir} and in the NuGet cache). Fix: reference the packages TorchSharp 0.107.0 and libtorch-cpu-linux-x64 " +
-                $"{LibTorchVersion} (in a notebook: run the setup cell first; in a project: `dotnet restore`).");
+                $"{asmDir} and in the NuGet cache). Fix: build the library once on this machine, `dotnet build lib/WganCourse -c Release` " +
+                $"(it restores {plan.LibTorchPackage} {LibTorchVersion} for {rid}); in your own project reference TorchSharp 0.107.0 and " +
+                $"{plan.LibTorchPackage} {LibTorchVersion}.");
         return (ltsPath, torchDir);
     }
 

@@ -193,6 +193,7 @@ public static class ClippingProbes
         var activationSums = new double[depth];
         for (int b = 0; b < probeBatches; b++)
         {
+            Runtime.Stop.ThrowIfRequested("Layer-gradient probe", b, probeBatches);
             using var scope = NewDisposeScope();
             var (w, a) = GradientNorms(critic, real.Sample(batch, gen).to(dev), fake.Sample(batch, gen).to(dev));
             for (int l = 0; l < depth; l++) { weightSums[l] += w[l]; activationSums[l] += a[l]; }

@@ -236,6 +236,7 @@ public static class KantorovichRubinstein
         double paused = 0;
         for (int step = 1; step <= steps; step++)
         {
+            Runtime.Stop.ThrowIfRequested("Critic training", step - 1, steps); // the critic stays at step − 1
             using (var scope = NewDisposeScope())
             {
                 var x = p.Sample(batch, gen).to(device);

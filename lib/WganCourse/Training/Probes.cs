@@ -66,6 +66,7 @@ public static class Probes
         var y = labels?.to(g.Device);
         for (int b = 0; b < batches; b++)
         {
+            Stop.ThrowIfRequested("Generator-gradient probe", b, batches);
             using var scope = NewDisposeScope();
             var loss = generatorLoss(d.Score(g.Generate(g.Latent(batchSize, zGenerator), y), y));
             var grads = autograd.grad(new[] { loss }, ps, allow_unused: true);
@@ -101,6 +102,7 @@ public static class Probes
         using var acc = zeros(tail, device: dev);
         for (int i = 0; i < steps; i++)
         {
+            Stop.ThrowIfRequested("Discriminator training", i, steps); // D and its optimizer stay at step i
             using var scope = NewDisposeScope();
             var loss = GanLosses.Discriminator(d.Score(real.Next(batchSize).X.to(dev), null), d.Score(fake.Next(batchSize).X.to(dev), null));
             opt.zero_grad();
@@ -184,6 +186,7 @@ public static class Probes
         double lastLoss = double.NaN;
         foreach (var c in checkpoints)
         {
+            Stop.ThrowIfRequested("Gradient probe", points.Count, checkpoints.Count, new GradientProbe(points.ToList()));
             if (c > trainer.Iterations) lastLoss = trainer.Train(c - trainer.Iterations);
             using var zA = Seeds.Generator(seed ?? Seeds.Default);
             var a = GeneratorGradientNorms(g, freshCritic, GanLosses.GeneratorSaturating, gradBatches, batchSize, zA);

@@ -61,7 +61,12 @@ public sealed record TrainOptions
 /// <param name="Generator">G, for a live display that wants to sample it.</param>
 /// <param name="Critic">D, for a live display that wants to draw it.</param>
 public sealed record TrainProgress(int Step, int TotalSteps, double CriticLoss, double GeneratorLoss, TimeSpan Elapsed,
-                                   double StepsPerSecond, GeneratorNet Generator, CriticNet Critic);
+                                   double StepsPerSecond, GeneratorNet Generator, CriticNet Critic)
+{
+    /// <summary>True for the last report of a run that was stopped (stop button / interrupt) after <see cref="Step"/>
+    /// steps; the losses are then the means over the part of the window that ran.</summary>
+    public bool Stopped { get; init; }
+}
 
 /// <summary>Losses as recorded at log time: entry i is the mean over the window ending at generator step Step[i].</summary>
 public sealed class TrainHistory
@@ -178,6 +183,8 @@ public static class Trainer
         {
             for (int s = firstStep; s < options.Steps; s++)
             {
+                // the stop button: between generator steps, so G, D and both optimizers stay at step s
+                if (Stop.IsRequested) StopAt(s);
                 int nCritic = objective.CriticIterations(s);
                 if (nCritic < 1)
                     throw new InvalidOperationException($"{objective.Name}.CriticIterations({s}) returned {nCritic}; it must be ≥ 1.");
@@ -228,6 +235,25 @@ public static class Trainer
                 if (options.CheckpointEvery > 0 && done % options.CheckpointEvery == 0)
                     Checkpoint.Save(options.CheckpointPath!, state, done, windowStart);
                 options.AfterStep?.Invoke(done);
+            }
+
+            void StopAt(int done)
+            {
+                double c = double.NaN, gl = double.NaN;
+                if (done > windowStart)
+                {
+                    (c, gl) = ReadWindow(criticBuf, genBuf, done - windowStart, windowStart, context);
+                    history.Step.Add(done);
+                    history.CriticLoss.Add(c);
+                    history.GeneratorLoss.Add(gl);
+                    windowStart = done;
+                }
+                else if (history.Count > 0) (c, gl) = (history.CriticLoss[^1], history.GeneratorLoss[^1]);
+                if (history.Count > 0)
+                    progress?.Invoke(new TrainProgress(done, options.Steps, c, gl, clock.Elapsed,
+                        (done - firstStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), g, d) { Stopped = true });
+                var partial = new TrainResult(objective, g, d, history, snapshots, done, clock.Elapsed) { FirstStep = firstStep };
+                Stop.ThrowIfRequested($"Training ({objective.Name})", done, options.Steps, partial);
             }
         }
         finally
@@ -354,6 +380,11 @@ public sealed class CriticOnly : IDisposable
         using var acc = zeros(k, device: device);
         for (int i = 0; i < k; i++)
         {
+            if (Stop.IsRequested) // between iterations: D and its optimizer stay at iteration Iterations + i
+            {
+                Iterations += i;
+                Stop.ThrowIfRequested("Critic training", Iterations, Iterations - i + k);
+            }
             using var scope = NewDisposeScope();
             var (xCpu, yCpu) = data.Next(BatchSize);
             var x = xCpu.to(device);

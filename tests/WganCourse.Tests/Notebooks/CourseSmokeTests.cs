@@ -9,7 +9,7 @@ namespace WganCourse.Tests.Notebooks;
 [Collection("notebooks")]
 public class CourseSmokeTests
 {
-    [Fact]
+    [JupyterFact]
     public void Every_notebook_and_solution_runs_twice_under_smoke_in_the_real_kernel()
     {
         var notebooks = new[] { "notebooks", "notebooks/solutions" }

@@ -10,7 +10,7 @@ namespace WganCourse.Tests.Notebooks;
 [Collection("notebooks")]
 public class OfflineRenderTests
 {
-    [Fact]
+    [JupyterFact]
     public void Every_chart_type_draws_offline_in_headless_chromium()
     {
         var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--screenshots", "--out", "{out}", RunnerProcess.Fixture("charts.ipynb"));

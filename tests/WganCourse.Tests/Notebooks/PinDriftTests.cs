@@ -43,8 +43,12 @@ public class PinDriftTests
     public void First_code_cell_is_the_shared_setup(string notebook)
     {
         var first = CodeCells(notebook).First();
-        foreach (var pkg in new[] { "TorchSharp", "libtorch-cpu-linux-x64", "Plotly.NET", "Plotly.NET.CSharp", "SkiaSharp" })
+        foreach (var pkg in new[] { "TorchSharp", "Plotly.NET", "Plotly.NET.CSharp", "SkiaSharp" })
             Assert.Contains($"#r \"nuget: {pkg}, ", first);
+        // no platform package: the library's build restores the natives of the machine (NativeSetup loads them)
+        Assert.DoesNotMatch("(?i)libtorch-|NativeAssets|linux|win-x64|osx", first);
+        Assert.Contains("dotnet build lib/WganCourse -c Release", first); // what to run before the first use
+        Assert.All(first.Split('\n'), l => Assert.True(l.Length <= 100, $"{notebook}: line longer than 100: {l}"));
         Assert.Matches("#r \"(\\.\\./)+lib/WganCourse/bin/WganCourse.dll\"", first);
         Assert.Contains("WganCourse.Notebook.Setup(", first);
         var depth = Path.GetDirectoryName(notebook)!.Split('/', '\\').Length;
@@ -63,6 +67,7 @@ public class PinDriftTests
     [Fact]
     public void The_library_pins_the_libtorch_version_it_loads()
     {
-        Assert.Equal(WganCourse.Runtime.NativeSetup.LibTorchVersion, Pins()["libtorch-cpu-linux-x64"]);
+        foreach (var rid in WganCourse.Runtime.NativeSetup.SupportedRids)
+            Assert.Equal(WganCourse.Runtime.NativeSetup.LibTorchVersion, Pins()["libtorch-cpu-" + rid]);
     }
 }

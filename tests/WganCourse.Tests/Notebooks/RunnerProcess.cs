@@ -11,13 +11,17 @@ static class RunnerProcess
         public JsonElement Claims => JsonDocument.Parse(File.ReadAllText(Path.Combine(OutDir, "claims.json"))).RootElement;
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>As <see cref="Run"/>, with extra environment variables (e.g. WGAN_COURSE_ENGINE=stdio).</summary>
+    public static Result RunWith(IDictionary<string, string>? environment, params string[] args)
     {
         var outDir = Directory.CreateTempSubdirectory("wgan-runner-").FullName;
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = TestPaths.Repo, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "WganCourse.Runner.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a.Replace("{out}", outDir));
         psi.Environment["COLUMNS"] = "200";
+        if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync(); var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(20))) { p.Kill(true); throw new TimeoutException("runner did not finish in 20 minutes"); }

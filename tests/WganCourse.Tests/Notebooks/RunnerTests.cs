@@ -6,7 +6,7 @@ namespace WganCourse.Tests.Notebooks;
 [Collection("notebooks")]
 public class RunnerTests
 {
-    [Fact]
+    [JupyterFact]
     public void A_good_notebook_passes_and_its_claim_is_recorded()
     {
         var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("good.ipynb"));
@@ -19,7 +19,7 @@ public class RunnerTests
         Assert.Contains("fx.good", File.ReadAllText(Path.Combine(r.OutDir, "report.html")));
     }
 
-    [Fact]
+    [JupyterFact]
     public void A_failing_claim_fails_the_run_but_later_cells_still_run()
     {
         var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("failing-claim.ipynb"));
@@ -30,7 +30,7 @@ public class RunnerTests
         Assert.Contains("1 claim(s) failed", r.Output);
     }
 
-    [Fact]
+    [JupyterFact]
     public void A_throwing_cell_stops_the_notebook_and_is_reported_with_its_index()
     {
         var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}", RunnerProcess.Fixture("throwing-cell.ipynb"));
@@ -40,7 +40,7 @@ public class RunnerTests
         Assert.Empty(r.Claims.EnumerateArray()); // the cell after the throw never ran
     }
 
-    [Fact]
+    [JupyterFact]
     public void A_notebook_over_its_time_limit_is_killed_and_reported()
     {
         var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--timeout", "3", "--out", "{out}", RunnerProcess.Fixture("good.ipynb"));

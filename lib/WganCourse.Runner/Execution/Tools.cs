@@ -1,0 +1,42 @@
+using System.Runtime.InteropServices;
+
+namespace WganCourse.Runner.Execution;
+
+/// <summary>External programs are found on PATH (no path of one system baked in); a missing one gives one line with the
+/// fix for this operating system.</summary>
+public static class Tools
+{
+    /// <summary>The full path of <paramref name="name"/> on PATH (with .exe/.cmd on Windows), or null.</summary>
+    public static string? Find(string name, string? path = null)
+    {
+        var dirs = (path ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var names = OperatingSystem.IsWindows() ? new[] { name + ".exe", name + ".cmd", name } : new[] { name };
+        return dirs.SelectMany(d => names.Select(n => Path.Combine(d, n))).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>The first of <paramref name="names"/> found on PATH, or an exception whose message is one line with the fix.</summary>
+    public static string Require(string what, string fixKey, params string[] names) =>
+        names.Select(n => Find(n)).FirstOrDefault(p => p is not null)
+        ?? throw new InvalidOperationException($"{what} not found on PATH ({string.Join(" / ", names)}): {Fix(fixKey, CurrentOs)}");
+
+    public static OSPlatform CurrentOs =>
+        OperatingSystem.IsWindows() ? OSPlatform.Windows : OperatingSystem.IsMacOS() ? OSPlatform.OSX : OSPlatform.Linux;
+
+    /// <summary>How to install a prerequisite on an operating system (injectable for tests).</summary>
+    public static string Fix(string key, OSPlatform os)
+    {
+        bool win = os == OSPlatform.Windows, mac = os == OSPlatform.OSX;
+        return key switch
+        {
+            "jupyter" => win ? "install Python 3, then `py -m pip install nbclient nbconvert jupyter_client ipykernel`"
+                       : mac ? "`brew install python` then `python3 -m pip install nbclient nbconvert jupyter_client ipykernel`"
+                       : "`sudo apt-get install python3-nbclient python3-jupyter-client python3-ipykernel jupyter-nbconvert`",
+            "chromium" => win ? "install Google Chrome or Chromium and put its folder on PATH (chrome.exe)"
+                        : mac ? "`brew install --cask chromium`"
+                        : "`sudo apt-get install chromium`",
+            "sdk" => "install the .NET 10 SDK from https://dot.net (winget install Microsoft.DotNet.SDK.10 / brew install dotnet / " +
+                     "Debian: https://learn.microsoft.com/dotnet/core/install/linux-debian)",
+            _ => $"install {key}",
+        };
+    }
+}
