@@ -64,11 +64,12 @@ public static class NotebookExecutor
     const int StartAttempts = 3;
 
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null)
+                                          Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null,
+                                          Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess = null)
     {
         for (int attempt = 1; ; attempt++)
         {
-            var result = ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory);
+            var result = ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess);
             bool diedAtStart = result.Outcome == Outcome.HostError && result.CellSeconds.Count == 0 &&
                                result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal);
             if (!diedAtStart || attempt == StartAttempts) return result;
@@ -77,7 +78,8 @@ public static class NotebookExecutor
     }
 
     static ExecutionResult ExecuteOnce(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
-                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory)
+                                       Action<CellEvent>? onEvent, int cellTimeoutSeconds, bool allowErrors, string? workingDirectory,
+                                       Func<ProcessStartInfo, ProcessStartInfo>? wrapProcess)
     {
         if (!File.Exists(Python))
             throw new InvalidOperationException($"{Python} not found: install Debian's Jupyter client (`sudo apt-get install python3-nbclient jupyter-nbconvert`) or run `bash .ci/run`.");
@@ -101,6 +103,7 @@ public static class NotebookExecutor
         var log = new System.Text.StringBuilder();
         var cells = new List<double>();
         Outcome outcome = Outcome.Ok; int? failed = null; string? error = null; bool sawDone = false;
+        if (wrapProcess is not null) psi = wrapProcess(psi); // e.g. grading's sandbox around the driver and its kernel
         using var p = Process.Start(psi)!;
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.AppendLine(e.Data); };
         p.BeginErrorReadLine();
