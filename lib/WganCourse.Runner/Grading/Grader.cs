@@ -98,8 +98,8 @@ public static class Grader
                 ? CheckCells.Read(outCells[assembled.Injected[ex.Id]]!, ex.Id, nonce) : null;
             if (r?.Forged == true) exFlags.Add(new Flag("review: the check cell's output carried a result token that does not verify (forged or altered)", true));
             string status, message;
-            if (r?.Status is { } s) { status = s; message = r.Message; }
-            else if (limitHit is not null) { status = "Error"; message = $"resource limit: {limitHit}; the student's run was stopped"; }
+            if (limitHit is not null) { status = "Error"; message = $"resource limit: {limitHit}; the student's run was stopped"; }
+            else if (r?.Status is { } s) { status = s; message = r.Message; }
             else if (run.Outcome == Outcome.Timeout) { status = "Error"; message = $"resource limit: time (the notebook did not finish within {o.Limits.Time.TotalSeconds:0} s)"; }
             else if (run.Outcome is Outcome.KernelDied or Outcome.HostError) { status = "Error"; message = "the kernel stopped: " + Short(run.Error ?? ""); }
             else { status = "Missing"; message = "the check could not run: " + Short(r?.Message ?? "no output") + notes; }

@@ -39,5 +39,35 @@ public static class Reports
         }
         sb.Append("</table></body></html>");
         File.WriteAllText(Path.Combine(outDir, "grades.html"), sb.ToString());
+        foreach (var g in students) WriteGradescope(g.ToList(), Path.Combine(outDir, "gradescope", Grader.Safe(g.Key) + ".json"));
+    }
+
+    /// <summary>
+    /// Gradescope's autograder results format (https://gradescope-autograders.readthedocs.io/en/latest/specs/): one test
+    /// per exercise with its score and max_score, the hint as the test's output; flags in the top-level output.
+    /// </summary>
+    public static void WriteGradescope(IReadOnlyList<Row> rows, string path)
+    {
+        var catalog = WganCourse.Exercises.Exercise.Catalog().ToDictionary(e => e.Id);
+        var flags = rows.SelectMany(r => r.Flags.Split(" | ", StringSplitOptions.RemoveEmptyEntries)).Distinct().ToList();
+        var result = new System.Text.Json.Nodes.JsonObject
+        {
+            ["score"] = rows.Sum(r => r.Points),
+            ["output"] = flags.Count == 0 ? "Graded by the course's own checks." : "Notes for the instructor:\n" + string.Join("\n", flags),
+            ["visibility"] = "visible",
+            ["stdout_visibility"] = "hidden",
+            ["tests"] = new System.Text.Json.Nodes.JsonArray(rows.Select(r => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = catalog.TryGetValue(r.Exercise, out var a) ? $"{r.Exercise} — {a.Title}" : r.Exercise,
+                ["number"] = r.Exercise,
+                ["score"] = r.Points,
+                ["max_score"] = r.MaxPoints,
+                ["status"] = r.Status == "Pass" ? "passed" : "failed",
+                ["output"] = $"{r.Status}: {r.Message}",
+                ["visibility"] = "visible",
+            }).ToArray()),
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, result.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
     }
 }

@@ -13,7 +13,7 @@ namespace WganCourse.Runner.Verbs;
 /// Grading/CheckCells.cs). Rows are kept under OUT/rows as each notebook finishes; a rerun grades only what is missing
 /// or changed. Writes grades.csv, grades.html and gradebook.csv.
 /// </summary>
-static class Grade
+public static class Grade
 {
     const string UsageText = "usage: grade <folder of student folders or notebooks> [--jobs N] [--timeout SECONDS] [--memory MIB] [--processes N] [--out DIR] [--no-sandbox] [--fresh]";
 
