@@ -103,7 +103,7 @@ public static class Grader
             else if (run.Outcome == Outcome.Timeout) { status = "Error"; message = $"resource limit: time (the notebook did not finish within {o.Limits.Time.TotalSeconds:0} s)"; }
             else if (run.Outcome is Outcome.KernelDied or Outcome.HostError) { status = "Error"; message = "the kernel stopped: " + Short(run.Error ?? ""); }
             else { status = "Missing"; message = "the check could not run: " + Short(r?.Message ?? "no output") + notes; }
-            if (status == "Fail" || status == "NotDone" || status == "Error" && r?.Status is not null) message += notes;
+            if (r?.Status is not null && limitHit is null) message += notes; // the student's own failing cells, for the instructor
             bool review = exFlags.Any(f => f.Review);
             if (status == "Pass" && review) { status = "Flagged"; message = "passed, but held for an instructor's review (see flags)"; }
             rows.Add(new Row(student, file, ex.Id, status, message, status == "Pass" ? Max(ex.Id) : 0, Max(ex.Id),
