@@ -153,7 +153,7 @@ public static class CheckCells
     }
 
     /// <summary>The notebook grading runs, with the indices of the injected cells by exercise id.</summary>
-    public sealed record Assembled(JsonNode Notebook, IReadOnlyDictionary<string, int> Injected);
+    public sealed record Assembled(JsonNode Notebook, IReadOnlyDictionary<string, int> Injected, IReadOnlyList<int?> StudentCell);
 
     /// <summary>
     /// Student cells (minus their set-up cell and their check cells) after the master's set-up cell, then the injected
@@ -170,8 +170,9 @@ public static class CheckCells
         var setup = master.Cells[master.SetupIndex]!.DeepClone();
         setup["source"] = LibraryPath.Replace(master.Source(master.SetupIndex), "\"" + libraryDll + "\"");
         cells.Add(Clean(setup));
+        var origin = new List<int?> { null };
         for (int i = 0; i < student.Cells.Count; i++)
-            if (!skip.Contains(i)) cells.Add(Clean(student.Cells[i]!.DeepClone()));
+            if (!skip.Contains(i)) { cells.Add(Clean(student.Cells[i]!.DeepClone())); origin.Add(i); }
         var injected = new Dictionary<string, int>(StringComparer.Ordinal);
         int k = 0;
         foreach (var ex in exercises)
@@ -180,10 +181,11 @@ public static class CheckCells
             cell["source"] = InjectedSource(ex.Id, ex.CheckSource, nonce, k++);
             injected[ex.Id] = cells.Count;
             cells.Add(Clean(cell));
+            origin.Add(null);
         }
         nb["cells"] = cells;
         nb["metadata"] = master.Root["metadata"]?.DeepClone() ?? new JsonObject();
-        return new Assembled(nb, injected);
+        return new Assembled(nb, injected, origin);
     }
 
     static bool LooksLikeSetup(string source) => source.Contains("#r ", StringComparison.Ordinal) || source.Contains("Notebook.Setup(", StringComparison.Ordinal);

@@ -84,10 +84,10 @@ public static class Grader
         JsonNode? outNb = null;
         try { if (File.Exists(executed)) outNb = JsonNode.Parse(File.ReadAllText(executed)); } catch (JsonException) { }
         var outCells = outNb?["cells"] as JsonArray;
-        var injectedCells = new HashSet<int>(assembled.Injected.Values);
-        var studentErrors = outCells is null ? new List<string>() : Enumerable.Range(1, outCells.Count - 1).Where(i => !injectedCells.Contains(i))
-            .Select(i => (i, r: CheckCells.Read(outCells[i]!, "", nonce))).Where(x => x.r.Status is null && x.r.Message.Contains(':') && HasError(outCells[x.i]!))
-            .Select(x => $"cell {x.i + 1}: {Short(x.r.Message)}").Take(3).ToList();
+        // The student's own cells that failed, numbered as in the student's notebook.
+        var studentErrors = outCells is null ? new List<string>() : Enumerable.Range(0, Math.Min(outCells.Count, assembled.StudentCell.Count))
+            .Where(i => assembled.StudentCell[i] is not null && HasError(outCells[i]!))
+            .Select(i => $"cell {assembled.StudentCell[i] + 1}: {Short(CheckCells.Read(outCells[i]!, "", nonce).Message)}").Take(3).ToList();
         var notes = studentErrors.Count > 0 ? " [errors in the student's cells: " + string.Join(" · ", studentErrors) + "]" : "";
 
         var rows = new List<Row>();

@@ -34,6 +34,8 @@ public class GradingUnitTests
         Assert.DoesNotContain("../lib/WganCourse", cells[0]);
         var check = cells[a.Injected["00.mean-square"]];
         Assert.Equal(cells.Count - 1, a.Injected["00.mean-square"]); // after every student cell
+        Assert.Null(a.StudentCell[0]); Assert.Null(a.StudentCell[^1]); // the course's set-up cell and the injected check
+        Assert.All(a.StudentCell.Skip(1).SkipLast(1), i => Assert.NotNull(i));
         Assert.Contains("global::WganCourse.Exercises.Ex00.MeanSquare(MeanSquare)", check);
         Assert.True(check.IndexOf("Formatter.ResetToDefault()", StringComparison.Ordinal) < check.IndexOf("Ex00.MeanSquare", StringComparison.Ordinal));
         Assert.DoesNotContain(cells.Take(cells.Count - 1), c => c.Contains("ExerciseStatus.Pass")); // the student's forged check cell is gone
