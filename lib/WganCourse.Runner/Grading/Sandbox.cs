@@ -79,6 +79,29 @@ public sealed class Sandbox : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
+    /// <summary>Removes empty per-student cgroups a killed grader left behind (its sandboxes died with it:
+    /// --die-with-parent), if older than a minute so that a concurrent grader's fresh group is never touched.</summary>
+    public static int RemoveStaleGroups()
+    {
+        int removed = 0;
+        foreach (var controller in new[] { "memory", "pids" })
+        {
+            var parent = CgroupV1(controller);
+            if (parent is null) continue;
+            foreach (var g in Directory.GetDirectories(parent, "wgan-grade-*"))
+            {
+                try
+                {
+                    if (DateTime.UtcNow - Directory.GetLastWriteTimeUtc(g) < TimeSpan.FromMinutes(1)) continue;
+                    if (File.ReadAllText(Path.Combine(g, "cgroup.procs")).Trim().Length > 0) continue;
+                    Directory.Delete(g); removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        return removed;
+    }
+
     static string? MakeGroup(string controller, string id, (string File, string Value) limit)
     {
         var parent = CgroupV1(controller);

@@ -49,6 +49,7 @@ public static class Grade
                 return 3;
             }
             AnsiConsole.MarkupLine($"sandbox: bubblewrap, no network; limits: {Markup.Escape(Sandbox.LimitsDescription(limits))}");
+            if (Sandbox.RemoveStaleGroups() is > 0 and var stale) AnsiConsole.MarkupLine($"removed {stale} empty cgroup(s) left by a killed run");
         }
         else
             AnsiConsole.MarkupLine("[red bold]WARNING: --no-sandbox: student code runs unconfined, with your rights (files, network, no memory or process limits).[/]");
