@@ -85,6 +85,9 @@ public static class CheckCells
     public static string Normalize(string source) =>
         string.Join("\n", source.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd())).Trim();
 
+    /// <summary>A set-up cell with its relative library path (`../` or `../../` for solutions) made one token.</summary>
+    public static string CanonicalSetup(string source) => LibraryPath.Replace(Normalize(source), "\"<WganCourse.dll>\"");
+
     public static string Checksum(string source) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Normalize(source))))[..16].ToLowerInvariant();
 
     /// <summary>The master's check expression with every checker reference made unshadowable.</summary>

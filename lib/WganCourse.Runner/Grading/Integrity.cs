@@ -19,7 +19,7 @@ public static class Integrity
     {
         var flags = new List<Flag>();
         int ms = master.SetupIndex, ss = student.SetupIndex;
-        if (ss < 0 || CheckCells.Normalize(student.Source(ss)) != CheckCells.Normalize(master.Source(ms)))
+        if (ss < 0 || CheckCells.CanonicalSetup(student.Source(ss)) != CheckCells.CanonicalSetup(master.Source(ms)))
             flags.Add(new Flag($"set-up cell {(ss < 0 ? "missing" : "edited")} (checksum {(ss < 0 ? "-" : CheckCells.Checksum(student.Source(ss)))}, course {CheckCells.Checksum(master.Source(ms))}); the course's set-up cell was used", false));
         var stubs = student.Stubs();
         var checks = CheckCells.StudentCheckCells(student, exercises);

@@ -104,12 +104,15 @@ public static class Grade
             if (rows is null)
             {
                 AnsiConsole.MarkupLine($"  start  {Markup.Escape(j.Student)} · {Markup.Escape(file)}");
-                try { rows = Grader.GradeNotebook(j.Student, j.Notebook, j.Master, o); }
-                catch (Exception e) when (e is InvalidDataException or IOException)
+                try
                 {
-                    rows = new List<Row> { new(j.Student, file, "?", "Error", "grading failed: " + e.Message, 0, 0, "") };
+                    rows = Grader.GradeNotebook(j.Student, j.Notebook, j.Master, o);
+                    store.Put(j.Student, file, hash, rows);
                 }
-                store.Put(j.Student, file, hash, rows);
+                catch (Exception e) // one student's grading failure must not stop the class; not kept, so a rerun retries it
+                {
+                    rows = new List<Row> { new(j.Student, file, "?", "Error", $"grading failed ({e.GetType().Name}): {e.Message}", 0, 0, "") };
+                }
             }
             else Interlocked.Increment(ref reused);
             results[i] = rows.ToArray();

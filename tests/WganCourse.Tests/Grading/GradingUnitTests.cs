@@ -77,6 +77,9 @@ public class GradingUnitTests
     {
         var (master, exercises) = Master();
         Assert.Empty(Integrity.ReadOnlyCells(master, NotebookJson.Load(Fixture("reference")), exercises));
+        var m07 = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", "07-wgan.ipynb"));
+        var solution07 = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", "solutions", "07-wgan.ipynb")); // `#r "../../lib/..."`
+        Assert.Empty(Integrity.ReadOnlyCells(m07, solution07, m07.Exercises()));
         Assert.Contains(Integrity.ReadOnlyCells(master, NotebookJson.Load(Fixture("cheat-edited-check")), exercises), f => f.Text.StartsWith("00.mean-square: check cell deleted") || f.Text.StartsWith("00.mean-square: check cell edited"));
         var edited = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
         var cells = edited["cells"]!.AsArray();
