@@ -1,131 +1,140 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
+using System.Diagnostics;
 using Spectre.Console;
-using WganCourse.Exercises;
 using WganCourse.Runner.Execution;
+using WganCourse.Runner.Grading;
 
 namespace WganCourse.Runner.Verbs;
 
 /// <summary>
-/// `grade FOLDER [--timeout SECONDS] [--out DIR]`: FOLDER holds one sub-folder of notebooks per student (or notebooks
-/// directly: one student). Each notebook runs in the real kernel under the smoke profile, past failing cells, with a
-/// time limit; every exercise of the library's catalogue for that notebook is reported as pass / fail (with the hint) /
-/// not done / error / missing (its check cell never ran: deleted, or after a timeout). Writes grades.csv and grades.html.
+/// `grade FOLDER [--jobs N] [--timeout S] [--memory MIB] [--processes N] [--out DIR] [--no-sandbox] [--fresh]`:
+/// FOLDER holds one sub-folder of notebooks per student (or notebooks directly: one student). Every student notebook
+/// whose master (notebooks/NN-*.ipynb) has exercises is run under the smoke profile in its own sandbox; the course's
+/// own check cells run after the student's cells and each result is read from the injected cell's output only (see
+/// Grading/CheckCells.cs). Rows are kept under OUT/rows as each notebook finishes; a rerun grades only what is missing
+/// or changed. Writes grades.csv, grades.html and gradebook.csv.
 /// </summary>
-static class Grade
+public static class Grade
 {
-    public sealed record Row(string Student, string Notebook, string Exercise, string Status, string Message);
+    const string UsageText = "usage: grade <folder of student folders or notebooks> [--jobs N] [--timeout SECONDS] [--memory MIB] [--processes N] [--out DIR] [--no-sandbox] [--fresh]";
 
     public static int Run(string[] args)
     {
-        string? folder = null, outDir = null; double timeout = 300;
+        string? folder = null, outDir = null; double timeout = 300; int? jobs = null; bool sandbox = true, fresh = false;
+        long memory = Limits.Default.MemoryBytes >> 20; int processes = Limits.Default.Processes;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] == "--timeout" && i + 1 < args.Length) timeout = double.Parse(args[++i]);
-            else if (args[i] == "--out" && i + 1 < args.Length) outDir = args[++i];
-            else if (!args[i].StartsWith("--") && folder is null) folder = args[i];
-            else { AnsiConsole.MarkupLine($"[red]unknown argument {Markup.Escape(args[i])}[/]"); return 2; }
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--timeout": timeout = double.Parse(Next()); break;
+                case "--out": outDir = Next(); break;
+                case "--jobs": jobs = int.Parse(Next()); break;
+                case "--memory": memory = long.Parse(Next()); break;
+                case "--processes": processes = int.Parse(Next()); break;
+                case "--no-sandbox": sandbox = false; break;
+                case "--fresh": fresh = true; break;
+                default:
+                    if (!args[i].StartsWith("--") && folder is null) { folder = args[i]; break; }
+                    AnsiConsole.MarkupLine($"[red]unknown argument {Markup.Escape(args[i])}[/]\n{UsageText}"); return 2;
+            }
         }
-        if (folder is null || !Directory.Exists(folder))
-        {
-            AnsiConsole.MarkupLine("usage: grade <folder of student folders or notebooks> [--timeout SECONDS] [--out DIR]");
-            return 2;
-        }
+        if (folder is null || !Directory.Exists(folder)) { AnsiConsole.MarkupLine(Markup.Escape(UsageText)); return 2; }
         outDir = Path.GetFullPath(outDir ?? Path.Combine(Repo.Artifacts, "grades"));
-        var rows = GradeAll(Path.GetFullPath(folder), TimeSpan.FromSeconds(timeout), outDir);
+        var limits = new Limits(memory << 20, processes, TimeSpan.FromSeconds(timeout));
+        if (sandbox)
+        {
+            if (Sandbox.Unavailable() is { } why)
+            {
+                AnsiConsole.MarkupLine($"[red bold]cannot sandbox students: {Markup.Escape(why)}.[/]\n[red]Student code would run with your rights: it could read the solutions, other students' work and the grades, and use the network. Fix the above, or pass --no-sandbox to grade anyway.[/]");
+                return 3;
+            }
+            AnsiConsole.MarkupLine($"sandbox: bubblewrap, no network; limits: {Markup.Escape(Sandbox.LimitsDescription(limits))}");
+            if (Sandbox.RemoveStaleGroups() is > 0 and var stale) AnsiConsole.MarkupLine($"removed {stale} empty cgroup(s) left by a killed run");
+        }
+        else
+            AnsiConsole.MarkupLine("[red bold]WARNING: --no-sandbox: student code runs unconfined, with your rights (files, network, no memory or process limits).[/]");
+        if (fresh && Directory.Exists(Path.Combine(outDir, "rows"))) Directory.Delete(Path.Combine(outDir, "rows"), recursive: true);
+        var n = jobs ?? DefaultJobs();
+        var rows = GradeAll(Path.GetFullPath(folder), new GradeOptions(outDir, limits, sandbox), n);
         Print(rows);
-        Write(rows, outDir);
-        AnsiConsole.MarkupLine($"grades: {Markup.Escape(Path.Combine(outDir, "grades.csv"))} · {Markup.Escape(Path.Combine(outDir, "grades.html"))}");
+        Reports.Write(rows, outDir);
+        AnsiConsole.MarkupLine($"grades: {Markup.Escape(Path.Combine(outDir, "grades.csv"))} · {Markup.Escape(Path.Combine(outDir, "grades.html"))} · {Markup.Escape(Path.Combine(outDir, "gradebook.csv"))}");
         return 0;
     }
 
-    public static List<Row> GradeAll(string folder, TimeSpan limit, string outDir)
+    /// <summary>What the machine sustains: a kernel under the smoke profile keeps about one core busy and needs ~1–2 GiB.</summary>
+    public static int DefaultJobs()
+    {
+        var memGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (double)(1L << 30);
+        return Math.Max(1, Math.Min(Environment.ProcessorCount, (int)(memGiB / 3)));
+    }
+
+    public sealed record Job(string Student, string Notebook, string Master);
+
+    /// <summary>Every (student, notebook) with exercises; notebooks whose master has no exercise are skipped.</summary>
+    public static List<Job> Discover(string folder)
     {
         var students = Directory.GetFiles(folder, "*.ipynb").Length > 0
             ? new[] { (Name: Path.GetFileName(folder.TrimEnd('/')), Dir: folder) }
             : Directory.GetDirectories(folder).OrderBy(d => d, StringComparer.Ordinal).Select(d => (Name: Path.GetFileName(d), Dir: d)).ToArray();
-        var catalog = Exercise.Catalog();
-        var rows = new List<Row>();
+        var jobs = new List<Job>();
         foreach (var (student, dir) in students)
-        {
             foreach (var nb in Directory.GetFiles(dir, "*.ipynb").OrderBy(p => p, StringComparer.Ordinal))
+                if (Grader.MasterFor(nb) is { } master && NotebookJson.Load(master).Stubs().Count > 0)
+                    jobs.Add(new Job(student, nb, master));
+        return jobs;
+    }
+
+    public static List<Row> GradeAll(string folder, GradeOptions o, int jobs)
+    {
+        var all = Discover(folder);
+        var store = new Store(o.OutDir);
+        var results = new Row[all.Count][];
+        int done = 0, reused = 0;
+        var sw = Stopwatch.StartNew();
+        AnsiConsole.MarkupLine($"{all.Count} notebook(s) of {all.Select(j => j.Student).Distinct().Count()} student(s), {jobs} at a time");
+        Parallel.For(0, all.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs) }, i =>
+        {
+            var j = all[i];
+            var file = Path.GetFileName(j.Notebook);
+            var hash = Grader.ContentHash(j.Notebook, j.Master, o.Profile);
+            var rows = store.Get(j.Student, file, hash);
+            bool cached = rows is not null;
+            var t = Stopwatch.StartNew();
+            if (rows is null)
             {
-                var file = Path.GetFileName(nb);
-                var number = file.Length >= 2 && char.IsDigit(file[0]) && char.IsDigit(file[1]) ? file[..2] : "";
-                var expected = catalog.Where(e => e.Notebook == number).ToList();
-                if (expected.Count == 0) continue;
-                var results = Path.Combine(outDir, "runs", student, Path.GetFileNameWithoutExtension(nb) + ".exercises.jsonl");
-                Directory.CreateDirectory(Path.GetDirectoryName(results)!);
-                File.Delete(results);
-                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(student)}[/] · {Markup.Escape(file)}");
-                var env = new Dictionary<string, string> { ["WGAN_COURSE_PROFILE"] = "smoke", [Exercise.FileVariable] = results };
-                var run = NotebookExecutor.Execute(nb, Path.Combine(outDir, "runs", student, file), env, limit, allowErrors: true,
-                                                   workingDirectory: KernelDirectory(nb));
-                var seen = new Dictionary<string, (string Status, string Message)>();
-                if (File.Exists(results))
-                    foreach (var line in File.ReadLines(results).Where(l => l.Length > 0))
-                    {
-                        var e = JsonDocument.Parse(line).RootElement;
-                        seen[e.GetProperty("id").GetString()!] = (e.GetProperty("status").GetString()!, e.GetProperty("message").GetString()!);
-                    }
-                foreach (var ex in expected)
+                AnsiConsole.MarkupLine($"  start  {Markup.Escape(j.Student)} · {Markup.Escape(file)}");
+                try
                 {
-                    var (status, message) = seen.TryGetValue(ex.Id, out var s) ? s
-                        : run.Outcome == Outcome.Timeout ? ("Timeout", $"the notebook did not finish within {limit.TotalSeconds:0} s")
-                        : run.Outcome is Outcome.KernelDied or Outcome.HostError ? ("Error", run.Error ?? "the kernel stopped")
-                        : ("Missing", "the check cell did not run (deleted, or it failed to compile: " + FirstError(run) + ")");
-                    rows.Add(new Row(student, file, ex.Id, status, message));
+                    rows = Grader.GradeNotebook(j.Student, j.Notebook, j.Master, o);
+                    store.Put(j.Student, file, hash, rows);
+                }
+                catch (Exception e) // one student's grading failure must not stop the class; not kept, so a rerun retries it
+                {
+                    rows = new List<Row> { new(j.Student, file, "?", "Error", $"grading failed ({e.GetType().Name}): {e.Message}", 0, 0, "") };
                 }
             }
-        }
-        return rows;
+            else Interlocked.Increment(ref reused);
+            results[i] = rows.ToArray();
+            var k = Interlocked.Increment(ref done);
+            var pass = rows.Count(r => r.Status == "Pass");
+            AnsiConsole.MarkupLine($"  [[{k}/{all.Count}]] {Markup.Escape(j.Student)} · {Markup.Escape(file)}: {pass}/{rows.Count} pass" +
+                                   (cached ? " (unchanged, kept from the last run)" : $" ({t.Elapsed.TotalSeconds:0} s)"));
+        });
+        AnsiConsole.MarkupLine($"graded {all.Count - reused} notebook(s), kept {reused}, in {sw.Elapsed.TotalSeconds:0} s");
+        return results.SelectMany(r => r).ToList();
     }
-
-    /// <summary>Student notebooks live anywhere; their setup cell's `#r "../lib/…"` is relative to the course's notebooks/
-    /// (or notebooks/solutions/) folder, so the kernel runs there.</summary>
-    static string KernelDirectory(string notebook)
-    {
-        var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(notebook), @"((?:\.\./)+)lib/WganCourse/bin/WganCourse\.dll");
-        var depth = m.Success ? m.Groups[1].Value.Length / 3 : 1;
-        return depth >= 2 ? Path.Combine(Repo.Notebooks, "solutions") : Repo.Notebooks;
-    }
-
-    static string FirstError(ExecutionResult run) =>
-        run.Log.Split('\n').Where(l => l.Contains("\"cell_error\"")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("message").GetString()).FirstOrDefault() ?? "no error output";
 
     static void Print(List<Row> rows)
     {
-        var table = new Table().AddColumns("student", "notebook", "exercise", "status", "hint / message");
+        var table = new Table().AddColumns("student", "notebook", "exercise", "status", "points", "hint / message", "flags");
         foreach (var r in rows)
         {
             var color = r.Status switch { "Pass" => "green", "Fail" => "yellow", "NotDone" => "grey", _ => "red" };
+            string Cut(string s, int n) => s.Length > n ? s[..n] + "…" : s;
             table.AddRow(Markup.Escape(r.Student), Markup.Escape(r.Notebook), Markup.Escape(r.Exercise), $"[{color}]{r.Status}[/]",
-                         Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
+                         $"{r.Points:0.##}/{r.MaxPoints:0.##}", Markup.Escape(Cut(r.Message, 120)), Markup.Escape(Cut(r.Flags, 80)));
         }
         AnsiConsole.Write(table);
-    }
-
-    static void Write(List<Row> rows, string outDir)
-    {
-        Directory.CreateDirectory(outDir);
-        string Csv(string s) => "\"" + s.Replace("\"", "\"\"") + "\"";
-        File.WriteAllLines(Path.Combine(outDir, "grades.csv"),
-            new[] { "student,notebook,exercise,status,message" }.Concat(rows.Select(r => string.Join(",", new[] { r.Student, r.Notebook, r.Exercise, r.Status, r.Message }.Select(Csv)))));
-        var sb = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>WganCourse grades</title><style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:3px 8px}table{border-collapse:collapse}.Pass{background:#e6f4ea}.Fail{background:#fff4e0}.NotDone{background:#eef0f3}.Error,.Missing,.Timeout{background:#fce8e6}</style></head><body><h1>Grades</h1>");
-        var exercises = rows.Select(r => r.Exercise).Distinct().ToList();
-        sb.Append("<table><tr><th>student</th>").Append(string.Concat(exercises.Select(e => $"<th>{WebUtility.HtmlEncode(e)}</th>"))).Append("<th>passed</th></tr>");
-        foreach (var g in rows.GroupBy(r => r.Student))
-        {
-            sb.Append($"<tr><td>{WebUtility.HtmlEncode(g.Key)}</td>");
-            foreach (var e in exercises)
-            {
-                var r = g.FirstOrDefault(x => x.Exercise == e);
-                sb.Append(r is null ? "<td></td>" : $"<td class=\"{r.Status}\" title=\"{WebUtility.HtmlEncode(r.Message)}\">{r.Status}</td>");
-            }
-            sb.Append($"<td>{g.Count(r => r.Status == "Pass")}/{g.Count()}</td></tr>");
-        }
-        sb.Append("</table></body></html>");
-        File.WriteAllText(Path.Combine(outDir, "grades.html"), sb.ToString());
     }
 }

@@ -35,24 +35,28 @@ public sealed class HintException(string hint) : Exception(hint);
 
 /// <summary>Marks a checker method: the grader lists every exercise from these attributes.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class ExerciseAttribute(string id, string title) : Attribute
+public sealed class ExerciseAttribute(string id, string title, int points = 1) : Attribute
 {
     public string Id => id;
     public string Title => title;
+    /// <summary>What the exercise is worth in the gradebook (grades.csv, the Gradescope results); 1 unless stated.</summary>
+    public int Points => points > 0 ? points : throw new ArgumentOutOfRangeException(nameof(points), points, $"exercise {id}: points must be positive.");
     /// <summary>Notebook number, from the id ("03.modes" → "03").</summary>
     public string Notebook => id.Split('.')[0];
 }
 
-/// <summary>Runs checks, turns every way a student's code can go wrong into a readable result, and records it.</summary>
+/// <summary>
+/// Runs checks and turns every way a student's code can go wrong into a readable result. Nothing is recorded here:
+/// `grade` reads a result only from the output of the check cell it injects itself (see lib/WganCourse.Runner/Grading),
+/// so no file or API that notebook code can reach produces a grade. <see cref="Run"/> is internal for the same reason.
+/// </summary>
 public static class Exercise
 {
-    public const string FileVariable = "WGAN_COURSE_EXERCISES_FILE";
-
     /// <summary>
     /// Runs <paramref name="checks"/>, which throw <see cref="HintException"/> with a hint when something is wrong.
     /// A stub that still throws NotImplementedException is "not done"; any other exception is reported with its text.
     /// </summary>
-    public static ExerciseResult Run(string id, string title, Action checks)
+    internal static ExerciseResult Run(string id, string title, Action checks)
     {
         ExerciseResult result;
         try
@@ -74,18 +78,10 @@ public static class Exercise
             var inner = Unwrap(e);
             result = new(id, title, ExerciseStatus.Error, $"Your code threw {inner.GetType().Name}: {inner.Message}");
         }
-        Record(result);
         return result;
     }
 
     static Exception Unwrap(Exception e) => e is TargetInvocationException { InnerException: { } i } ? Unwrap(i) : e is AggregateException { InnerException: { } a } ? Unwrap(a) : e;
-
-    static void Record(ExerciseResult r)
-    {
-        var file = Environment.GetEnvironmentVariable(FileVariable);
-        if (!string.IsNullOrEmpty(file))
-            File.AppendAllText(file, JsonSerializer.Serialize(new { id = r.Id, title = r.Title, status = r.Status.ToString(), message = r.Message }) + "\n");
-    }
 
     /// <summary>Every exercise the library can check, from the [Exercise] attributes, in id order.</summary>
     public static IReadOnlyList<ExerciseAttribute> Catalog() =>

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WganCourse.Exercises;
+using WganCourse.Runner.Grading;
+using WganCourse.Runner.Verbs;
+using Xunit;
+
+namespace WganCourse.Tests.Grading;
+
+/// <summary>Grading's pieces without a kernel (fast): the injected checks, the token, the flags, the exports, resuming.</summary>
+public class GradingUnitTests
+{
+    static string Master00 => Path.Combine(TestPaths.Repo, "notebooks", "00-setup-and-tour.ipynb");
+    static string Fixture(string student) => Path.Combine(TestPaths.Repo, "tests", "fixtures", "students", student, "00-setup-and-tour.ipynb");
+
+    static (NotebookJson Master, List<ExerciseCells> Exercises) Master()
+    {
+        var m = NotebookJson.Load(Master00);
+        return (m, m.Exercises());
+    }
+
+    [Fact]
+    public void The_injected_check_calls_the_checker_by_its_global_name_after_a_formatter_reset_and_replaces_the_students_copy()
+    {
+        var (master, exercises) = Master();
+        Assert.Equal("00.mean-square", Assert.Single(exercises).Id);
+        var student = NotebookJson.Load(Fixture("cheat-edited-check"));
+        var a = CheckCells.Assemble(master, student, exercises, "NONCE", "/abs/WganCourse.dll");
+        var cells = a.Notebook["cells"]!.AsArray().Select(c => NotebookJson.Source(c!)).ToList();
+        Assert.Contains("\"/abs/WganCourse.dll\"", cells[0]);
+        Assert.DoesNotContain("../lib/WganCourse", cells[0]);
+        var check = cells[a.Injected["00.mean-square"]];
+        Assert.Equal(cells.Count - 1, a.Injected["00.mean-square"]); // after every student cell
+        Assert.Null(a.StudentCell[0]); Assert.Null(a.StudentCell[^1]); // the course's set-up cell and the injected check
+        Assert.All(a.StudentCell.Skip(1).SkipLast(1), i => Assert.NotNull(i));
+        Assert.Contains("global::WganCourse.Exercises.Ex00.MeanSquare(MeanSquare)", check);
+        Assert.True(check.IndexOf("Formatter.ResetToDefault()", StringComparison.Ordinal) < check.IndexOf("Ex00.MeanSquare", StringComparison.Ordinal));
+        Assert.DoesNotContain(cells.Take(cells.Count - 1), c => c.Contains("ExerciseStatus.Pass")); // the student's forged check cell is gone
+        Assert.All(a.Notebook["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code"), c => Assert.Empty(c!["outputs"]!.AsArray()));
+    }
+
+    static JsonNode Cell(string mime, string text, string type = "execute_result") => new JsonObject
+    {
+        ["cell_type"] = "code", ["execution_count"] = 3, ["source"] = "",
+        ["outputs"] = new JsonArray(new JsonObject { ["output_type"] = type, ["data"] = new JsonObject { [mime] = text } }),
+    };
+
+    static string Token(string nonce, string id, string status, string message)
+    {
+        var m = $"{id}\n{status}\n{message}";
+        return $"{CheckCells.TokenPrefix} {Convert.ToBase64String(Encoding.UTF8.GetBytes(m))} {CheckCells.Hmac(nonce, m)}";
+    }
+
+    [Fact]
+    public void A_result_counts_only_with_this_gradings_nonce_for_this_exercise_from_the_cells_text_plain_value()
+    {
+        var good = CheckCells.Read(Cell("text/plain", Token("N1", "07.clip", "Pass", "ok")), "07.clip", "N1");
+        Assert.Equal(("Pass", "ok", false), (good.Status, good.Message, good.Forged));
+        var otherNonce = CheckCells.Read(Cell("text/plain", Token("N0", "07.clip", "Pass", "ok")), "07.clip", "N1");
+        Assert.Null(otherNonce.Status); Assert.True(otherNonce.Forged);
+        var otherId = CheckCells.Read(Cell("text/plain", Token("N1", "07.critic-loss", "Pass", "ok")), "07.clip", "N1");
+        Assert.Null(otherId.Status); Assert.True(otherId.Forged);
+        var fail = Token("N1", "07.clip", "Fail", "hint").Split(' ');
+        var edited = $"{fail[0]} {Convert.ToBase64String(Encoding.UTF8.GetBytes("07.clip\nPass\nhint"))} {fail[2]}"; // altered payload, same HMAC
+        Assert.Null(CheckCells.Read(Cell("text/plain", edited), "07.clip", "N1").Status);
+        Assert.Null(CheckCells.Read(Cell("text/html", Token("N1", "07.clip", "Pass", "ok")), "07.clip", "N1").Status); // HTML is never read
+        Assert.Null(CheckCells.Read(Cell("text/plain", Token("N1", "07.clip", "Pass", "ok"), "display_data"), "07.clip", "N1").Status); // nor displays
+        Assert.Equal(64, CheckCells.NewNonce().Length);
+        Assert.NotEqual(CheckCells.NewNonce(), CheckCells.NewNonce());
+    }
+
+    [Fact]
+    public void Edited_and_deleted_read_only_cells_are_flagged_and_an_untouched_notebook_is_not()
+    {
+        var (master, exercises) = Master();
+        Assert.Empty(Integrity.ReadOnlyCells(master, NotebookJson.Load(Fixture("reference")), exercises));
+        var m07 = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", "07-wgan.ipynb"));
+        var solution07 = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", "solutions", "07-wgan.ipynb")); // `#r "../../lib/..."`
+        Assert.Empty(Integrity.ReadOnlyCells(m07, solution07, m07.Exercises()));
+        Assert.Contains(Integrity.ReadOnlyCells(master, NotebookJson.Load(Fixture("cheat-edited-check")), exercises), f => f.Text.StartsWith("00.mean-square: check cell deleted") || f.Text.StartsWith("00.mean-square: check cell edited"));
+        var edited = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
+        var cells = edited["cells"]!.AsArray();
+        cells[^1]!["source"] = "WganCourse.Exercises.Ex00.MeanSquare(x => x.square().mean())";
+        cells[0]!["source"] = NotebookJson.Source(cells[0]!) + "\nConsole.WriteLine(1);";
+        var path = Path.Combine(Directory.CreateTempSubdirectory("wgan-flags-").FullName, "00-setup-and-tour.ipynb");
+        File.WriteAllText(path, edited.ToJsonString());
+        var flags = Integrity.ReadOnlyCells(master, NotebookJson.Load(path), exercises).Select(f => f.Text).ToList();
+        Assert.Contains(flags, f => f.StartsWith("00.mean-square: check cell edited (checksum", StringComparison.Ordinal));
+        Assert.Contains(flags, f => f.StartsWith("set-up cell edited", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("cheat-middleware", "reaches into the notebook kernel")]
+    [InlineData("cheat-formatter", "changes how values are displayed")]
+    [InlineData("cheat-recording-reflection", "uses reflection")]
+    [InlineData("cheat-results-file", "names the grading machinery")]
+    [InlineData("hostile-fork", "starts or ends processes")]
+    public void Code_an_honest_solution_never_needs_is_held_for_review(string student, string why)
+    {
+        var (_, exercises) = Master();
+        var flags = Integrity.Scan(NotebookJson.Load(Fixture(student)), exercises);
+        Assert.Contains(flags, f => f.Review && f.Text.Contains(why));
+        Assert.Empty(Integrity.Scan(NotebookJson.Load(Fixture("reference")), exercises));
+    }
+
+    [Fact]
+    public void Recording_is_not_public_and_points_default_to_one()
+    {
+        var run = typeof(Exercise).GetMethod("Run", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
+        Assert.False(run.IsPublic);
+        Assert.Null(typeof(Exercise).GetField("FileVariable"));
+        Assert.All(Exercise.Catalog(), e => Assert.True(e.Points >= 1));
+        Assert.Equal(3, new ExerciseAttribute("x.y", "t", points: 3).Points);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExerciseAttribute("x.y", "t", points: 0).Points);
+    }
+
+    static List<Row> Rows() => new()
+    {
+        new("ann", "07-wgan.ipynb", "07.clip", "Pass", "All hidden cases pass.", 2, 2, ""),
+        new("ann", "07-wgan.ipynb", "07.critic-loss", "Fail", "the sign is flipped", 0, 1, ""),
+        new("bob", "07-wgan.ipynb", "07.clip", "Flagged", "passed, but held", 0, 2, "review: code reaches into the notebook kernel (cell 2: `AddMiddleware`)"),
+        new("bob", "07-wgan.ipynb", "07.critic-loss", "Pass", "All hidden cases pass.", 1, 1, ""),
+    };
+
+    [Fact]
+    public void Gradebook_and_gradescope_exports_carry_points_per_exercise_and_totals()
+    {
+        var dir = Directory.CreateTempSubdirectory("wgan-reports-").FullName;
+        Reports.Write(Rows(), dir);
+        var book = File.ReadAllLines(Path.Combine(dir, "gradebook.csv"));
+        Assert.Equal("\"student\",\"total\",\"max\",\"07.clip\",\"07.critic-loss\"", book[0]);
+        Assert.Equal("\"ann\",2,3,2,0", book[1]);
+        Assert.Equal("\"bob\",1,3,0,1", book[2]);
+        Assert.Contains("2/3", File.ReadAllText(Path.Combine(dir, "grades.html")));
+        using var gs = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "gradescope", "bob.json")));
+        var root = gs.RootElement;
+        Assert.Equal(1, root.GetProperty("score").GetDouble());
+        var tests = root.GetProperty("tests").EnumerateArray().ToList();
+        Assert.Equal(2, tests.Count);
+        Assert.Equal("failed", tests[0].GetProperty("status").GetString());
+        Assert.Equal(2, tests[0].GetProperty("max_score").GetDouble());
+        Assert.StartsWith("07.clip — weight clipping", tests[0].GetProperty("name").GetString());
+        Assert.Contains("AddMiddleware", root.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public void A_rerun_keeps_rows_whose_notebook_master_and_library_are_unchanged_and_starts_no_kernel()
+    {
+        var cls = Directory.CreateTempSubdirectory("wgan-resume-").FullName;
+        var out_ = Path.Combine(cls, "out");
+        var nb = Path.Combine(cls, "class", "ann", "00-setup-and-tour.ipynb");
+        Directory.CreateDirectory(Path.GetDirectoryName(nb)!);
+        File.Copy(Fixture("reference"), nb);
+        var master = Grader.MasterFor(nb)!;
+        Assert.Equal(Path.GetFullPath(Master00), Path.GetFullPath(master));
+        var kept = new List<Row> { new("ann", "00-setup-and-tour.ipynb", "00.mean-square", "Pass", "kept", 1, 1, "") };
+        var store = new Store(out_);
+        store.Put("ann", "00-setup-and-tour.ipynb", Grader.ContentHash(nb, master, "smoke"), kept);
+        var sw = Stopwatch.StartNew();
+        var rows = Grade.GradeAll(Path.Combine(cls, "class"), new GradeOptions(out_, Limits.Default, Sandboxed: false), jobs: 2);
+        Assert.Equal("kept", Assert.Single(rows).Message);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"took {sw.Elapsed}");
+        File.AppendAllText(nb, " "); // any change makes the row stale
+        Assert.Null(store.Get("ann", "00-setup-and-tour.ipynb", Grader.ContentHash(nb, master, "smoke")));
+    }
+
+    [Fact]
+    public void The_sandbox_shows_the_built_library_but_not_the_repository_and_unshares_the_network()
+    {
+        if (Sandbox.Unavailable() is { } why) { Assert.Fail("bubblewrap is needed for grading's sandbox (apt-get install bubblewrap): " + why); }
+        var work = Directory.CreateTempSubdirectory("wgan-sbx-").FullName;
+        var input = Directory.CreateTempSubdirectory("wgan-sbx-in-").FullName;
+        var bin = Path.Combine(TestPaths.Repo, "lib", "WganCourse", "bin");
+        using var s = new Sandbox("unit", work, input, Limits.Default, new[] { bin, Path.Combine(TestPaths.Repo, "data") });
+        string Run(string script)
+        {
+            var psi = new ProcessStartInfo("/bin/sh") { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("-c"); psi.ArgumentList.Add(script);
+            using var p = Process.Start(s.Wrap(psi))!;
+            var o = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return o;
+        }
+        var seen = Run($"ls {bin}/WganCourse.dll; ls {TestPaths.Repo}/notebooks/solutions || echo NO-SOLUTIONS; ls {TestPaths.Repo}/lib/WganCourse/Exercises || echo NO-SOURCE; " +
+                       $"touch {TestPaths.Repo}/data/x 2>/dev/null || echo DATA-READ-ONLY; touch {work}/ok && echo WORK-WRITABLE; " +
+                       "cat /proc/net/dev | grep -c : ; echo HOME=$HOME");
+        Assert.Contains("WganCourse.dll", seen);
+        Assert.Contains("NO-SOLUTIONS", seen);
+        Assert.Contains("NO-SOURCE", seen);
+        Assert.Contains("DATA-READ-ONLY", seen);
+        Assert.Contains("WORK-WRITABLE", seen);
+        Assert.Contains("HOME=" + Path.Combine(work, "home"), seen);
+        Assert.Matches(@"(?m)^1$", seen); // one network interface: the private loopback
+    }
+}
