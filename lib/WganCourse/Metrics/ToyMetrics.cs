@@ -54,6 +54,8 @@ public sealed record SeedSpread(double Mean, double Sd, double Min, double Max, 
 }
 
 /// <summary>The mode metrics of K seeds of one objective, as mean ± spread over the seeds.</summary>
+/// <param name="MinSamples">High-quality samples a mode needs to count in <paramref name="Modes"/> (1 % of the samples).</param>
+/// <param name="ModeCount">Modes of the target.</param>
 /// <param name="Modes">Modes holding at least <paramref name="MinSamples"/> high-quality samples (the course's headline count).</param>
 /// <param name="ModesStandard">Modes that are the nearest mode of ≥ 1 high-quality sample (VEEGAN's and PacGAN's count).</param>
 /// <param name="HighQuality">Fraction of samples within 3σ of a mode.</param>

@@ -154,6 +154,21 @@ public sealed class SeedBatchMlp : nn.Module<Tensor, Tensor>
         return linalg.svdvals(w.to_type(float64)).select(1, 0).data<double>().ToArray();
     }
 
+    /// <summary>‖∇ₓ f_k(x)‖₂ for every copy k and sample of x [K, n, InDim], shape [K, n], detached (a probe: e.g. a
+    /// spectrally normalised critic is at most 1-Lipschitz, so none of these may exceed 1 by more than σ̂'s error).
+    /// For a critic batch (OutDim 1); the module's train/eval mode is left as it is.</summary>
+    public Tensor InputGradientNorms(Tensor x)
+    {
+        if (OutDim != 1) throw new InvalidOperationException($"input-gradient norms need one score per sample; this batch outputs {OutDim}");
+        using var scope = NewDisposeScope();
+        using var enable = enable_grad();
+        var input = x.detach().clone().requires_grad_(true);
+        var scores = call(input);
+        // each score depends only on its own sample (and copy), so the gradient of the sum holds every per-sample gradient
+        var grad = autograd.grad(new[] { scores.sum() }, new[] { input })[0];
+        return grad.norm(dim: 2).detach().MoveToOuterDisposeScope();
+    }
+
     /// <summary>Number of Linear layers per copy.</summary>
     public int Layers => layerCount;
 

@@ -153,3 +153,27 @@ public class SeedBatchTests
         Assert.Throws<InvalidOperationException>(() => SeedBatchMlp.Critics(new[] { 1 }, hidden: 8, spectralNorm: true).CopyAsCritic(0, 8));
     }
 }
+
+public class SeedBatchLipschitzTests
+{
+    public SeedBatchLipschitzTests()
+    {
+        Course.Setup();
+        torch.set_num_threads(1);
+    }
+
+    [Fact]
+    public void The_08_sn_claim_holds_for_a_trained_sn_critic_and_fails_for_an_unconstrained_one()
+    {
+        // 08.sn-lipschitz: the largest input-gradient norm of the trained SN critics ≤ 1.05
+        var sn = SeedBatchTrainer.Toy(new WganSn(), Toy.Ring8(), new[] { 1, 2 }, new SeedBatchOptions { Steps = 30, BatchSize = 64 }, hidden: 32);
+        var gan = SeedBatchTrainer.Toy(new GanNonSaturating(), Toy.Ring8(), new[] { 1, 2 }, new SeedBatchOptions { Steps = 30, BatchSize = 64 }, hidden: 32);
+        using var x = randn(2, 500, 2, generator: Seeds.Generator(3));
+        sn.Critic.eval();
+        gan.Critic.eval();
+        double snMax = sn.Critic.InputGradientNorms(x).max().item<float>();
+        double ganMax = gan.Critic.InputGradientNorms(x).max().item<float>();
+        Assert.True(snMax <= 1.05, $"trained SN critic: largest gradient norm {snMax:0.###}");
+        Assert.True(ganMax > 1.05, $"a GAN discriminator is not 1-Lipschitz: {ganMax:0.###} (the claim must be able to fail)");
+    }
+}
