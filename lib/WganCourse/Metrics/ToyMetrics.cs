@@ -162,3 +162,41 @@ public static class ToyMetrics
         return Math.Max(0, kl); // rounding can give −1e-17 for a perfect histogram
     }
 }
+
+/// <summary>
+/// The predicates of the toy-mode claims of notebooks 03, 07 and 08, in one place so that unit tests can feed them
+/// broken generators (collapsed, off the modes, untrained) and see them fail.
+/// </summary>
+public static class ToyClaims
+{
+    /// <summary>Mode collapse as notebook 03 claims it: the generator is ON the modes (at least
+    /// <paramref name="minHighQuality"/> of its samples high-quality) yet leaves at least one mode with fewer than
+    /// <paramref name="minSamples"/> samples. A generator that left the modes has not collapsed onto them: false.</summary>
+    public static bool CollapsedOnTheModes(ToyReport report, int minSamples, double minHighQuality = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.HighQualityFraction >= minHighQuality && report.ModesWithAtLeast(minSamples) < report.ModeCount;
+    }
+
+    /// <summary>Notebook 03's imbalance claim for one run: on the modes (≥ <paramref name="minHighQuality"/> high-quality)
+    /// and a mode histogram at least <paramref name="minReverseKl"/> from uniform.</summary>
+    public static bool ImbalancedOnTheModes(ToyReport report, double minReverseKl = 0.3, double minHighQuality = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.HighQualityFraction >= minHighQuality && report.ReverseKl >= minReverseKl;
+    }
+
+    /// <summary>The ordering claims of notebooks 03 and 07: <paramref name="worse"/> covers at least
+    /// <paramref name="modeMargin"/> modes fewer than <paramref name="better"/> on average over the seeds (the ≥ 1 % count),
+    /// or its mean reverse KL is at least <paramref name="klMargin"/> larger (+∞ counts as larger; NaN never holds).</summary>
+    public static bool WorseThan(SeedSummary worse, SeedSummary better, double modeMargin, double klMargin = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(worse);
+        ArgumentNullException.ThrowIfNull(better);
+        if (!(modeMargin > 0) || !(klMargin > 0)) throw new ArgumentOutOfRangeException(nameof(modeMargin), "margins must be positive");
+        bool fewerModes = better.Modes.Mean - worse.Modes.Mean >= modeMargin;
+        bool largerKl = double.IsPositiveInfinity(worse.ReverseKl.Mean) && double.IsFinite(better.ReverseKl.Mean)
+                        || worse.ReverseKl.Mean - better.ReverseKl.Mean >= klMargin;
+        return fewerModes || largerKl;
+    }
+}
