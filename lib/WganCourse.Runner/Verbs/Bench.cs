@@ -20,19 +20,22 @@ static class Bench
 {
     const string UsageText =
         "usage: bench [--threads N] [--steps N] [--json FILE] [--only TEXT] [--memory-steps TOY,DCGAN | --no-memory]\n" +
-        "             [--torch | --torch-json FILE] [--python PATH]\n" +
+        "             [--torch | --torch-json FILE] [--python PATH] [--seed-batch K | --no-seed-batch]\n" +
         "  --threads N         libtorch threads (default: libtorch's default, or WGAN_COURSE_THREADS)\n" +
         "  --steps N           timed steps per row after warm-up (default: 300 GAN, 200 WGAN rows, 30/20 DCGAN rows)\n" +
         "  --only TEXT         only the rows whose name contains TEXT (e.g. DCGAN)\n" +
         "  --memory-steps T,D  working-set check over T toy and D DCGAN steps (default 10000,1000)\n" +
         "  --torch             also run tests/bench/bench_torch.py (Debian's python3-torch) with the same threads and join it\n" +
-        "  --torch-json FILE   join a result that bench_torch.py wrote earlier instead of running it";
+        "  --torch-json FILE   join a result that bench_torch.py wrote earlier instead of running it\n" +
+        "  --seed-batch K      also time K toy seeds trained together (SeedBatchTrainer) against K single runs (default K = 5)\n" +
+        "  --no-seed-batch     skip that comparison";
 
     public static int Run(string[] args)
     {
         int? threads = null, steps = null;
         string? json = null, only = null, torchJson = null, python = "python3";
         bool runTorch = false, memory = true;
+        int seedBatch = 5;
         int memToy = 10_000, memDcgan = 1_000;
         try
         {
@@ -49,6 +52,8 @@ static class Bench
                     case "--torch-json": torchJson = Next(); break;
                     case "--python": python = Next(); break;
                     case "--no-memory": memory = false; break;
+                    case "--seed-batch": seedBatch = PositiveInt(Next(), "--seed-batch"); break;
+                    case "--no-seed-batch": seedBatch = 0; break;
                     case "--memory-steps":
                         var parts = Next().Split(',');
                         if (parts.Length != 2) throw new ArgumentException("--memory-steps takes TOY,DCGAN, e.g. 10000,1000");
@@ -71,7 +76,8 @@ static class Bench
         var device = Devices.Current;
         using var digits = Digits.Load();
         var cases = Benchmark.StandardCases(digits).Where(c => only is null || c.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (cases.Count == 0) { Console.Error.WriteLine($"no row matches --only {only}"); return 2; }
+        bool seedRows = seedBatch > 0 && (only is null || "seed batch".Contains(only, StringComparison.OrdinalIgnoreCase));
+        if (cases.Count == 0 && !seedRows) { Console.Error.WriteLine($"no row matches --only {only}"); return 2; }
 
         var machine = Machine(usedThreads, device);
         Console.WriteLine($"{machine["cpu"]} · {machine["cores"]} cores · {usedThreads} libtorch threads · 1-min load {Load1():F2}");
@@ -114,6 +120,26 @@ static class Bench
             if (row["gflops"] is JsonNode g) row["fraction_of_matmul"] = Round(g.GetValue<double>() / matmul);
             if (row["gflops_per_cpu_second"] is JsonNode gc) row["fraction_of_matmul_cpu"] = Round(gc.GetValue<double>() / matmulCpu);
         }
+
+        var seedBatchRows = new List<JsonObject>();
+        if (seedRows)
+            foreach (var (name, make) in SeedBatchObjectives)
+            {
+                double loadStart = Load1();
+                var (one, batch) = SeedBatchTiming(make, seedBatch, steps ?? 100, device);
+                double speedup = seedBatch * one.CpuMs / batch.CpuMs, speedupWall = seedBatch * one.WallMs / batch.WallMs;
+                double loadEnd = Load1();
+                Console.WriteLine($"  seed batch, {name}: 1 seed {one.WallMs:F2} ms/step ({one.CpuMs:F2} CPU), {seedBatch} seeds together {batch.WallMs:F2} ms/step " +
+                                  $"({batch.CpuMs:F2} CPU): speed-up over {seedBatch} single runs ×{speedupWall:F2} wall, ×{speedup:F2} CPU · load {loadStart:F2}→{loadEnd:F2}");
+                seedBatchRows.Add(new JsonObject
+                {
+                    ["name"] = $"seed batch, {name}", ["copies"] = seedBatch, ["models"] = "MLP 2→128×3→2 and 2→128×3→1, batch 256 per copy",
+                    ["single_ms"] = Round(one.WallMs), ["single_cpu_ms"] = Round(one.CpuMs),
+                    ["batch_ms"] = Round(batch.WallMs), ["batch_cpu_ms"] = Round(batch.CpuMs),
+                    ["speedup_wall"] = Round(speedupWall), ["speedup_cpu"] = Round(speedup),
+                    ["load1_start"] = Round(loadStart), ["load1_end"] = Round(loadEnd),
+                });
+            }
 
         var memoryRows = new List<JsonObject>();
         if (memory)
@@ -158,7 +184,8 @@ static class Bench
             ["machine"] = machine, ["matmul_gflops"] = Round(matmul), ["matmul_gflops_before_after"] = new JsonArray(Round(matmulBefore), Round(matmulAfter)),
             ["matmul_gflops_per_cpu_second"] = Round(matmulCpu),
             ["trivial_call_us"] = Round(trivialUs), ["rows"] = new JsonArray(rows.ToArray<JsonNode>()),
-            ["memory"] = new JsonArray(memoryRows.ToArray<JsonNode>()), ["memory_growth_limit"] = Benchmark.MemoryGrowthLimit,
+            ["memory"] = new JsonArray(memoryRows.ToArray<JsonNode>()),
+            ["seed_batch"] = new JsonArray(seedBatchRows.ToArray<JsonNode>()), ["memory_growth_limit"] = Benchmark.MemoryGrowthLimit,
             ["torch"] = torchResult?.DeepClone(),
             ["command"] = "dotnet run -c Release --project lib/WganCourse.Runner -- bench " + string.Join(' ', args),
         };
@@ -206,6 +233,32 @@ static class Bench
                           "CPU ms = process CPU time per step, all threads (on a shared machine the wall time also holds the waits for a core).");
         if (torch)
             Console.WriteLine($"PyTorch: {torchResult!["torch_version"]} with {torchResult["blas"]}, {torchResult["threads"]} thread(s) — a floor for comparison, not the goal.");
+    }
+
+    static readonly (string Name, Func<Objectives.Objective> Make)[] SeedBatchObjectives =
+    {
+        ("GAN (non-sat.)", () => new Objectives.GanNonSaturating()), ("WGAN-GP", () => new Objectives.WganGp()),
+    };
+
+    /// <summary>Wall and process-CPU milliseconds per generator step: one seed alone (through the same batched code with
+    /// K = 1, which matches Trainer.Run's step) and K seeds together, after 10 warm-up steps each.</summary>
+    static ((double WallMs, double CpuMs) One, (double WallMs, double CpuMs) Batch) SeedBatchTiming(
+        Func<Objectives.Objective> make, int copies, int steps, torch.Device device)
+    {
+        (double, double) Time(int k)
+        {
+            var seeds = Enumerable.Range(1, k).ToArray();
+            var options = new SeedBatchOptions { Steps = 10, Device = device };
+            SeedBatchTrainer.Toy(make(), Toy.Ring8(), seeds, options);                    // warm-up
+            var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            SeedBatchTrainer.Toy(make(), Toy.Ring8(), seeds, options with { Steps = steps });
+            wall.Stop();
+            process.Refresh();
+            return (wall.Elapsed.TotalMilliseconds / steps, (process.TotalProcessorTime - cpu0).TotalMilliseconds / steps);
+        }
+        return (Time(1), Time(copies));
     }
 
     static JsonNode? RunTorch(string python, int threads, int? steps, string? only)

@@ -1,10 +1,13 @@
 using TorchSharp;
+using WganCourse.Data;
+using WganCourse.Divergences;
 using WganCourse.Games;
 using static TorchSharp.torch;
 
 namespace WganCourse.Exercises;
 
-/// <summary>Notebook 03: the standard mode-coverage metric, and one simultaneous gradient step of the Dirac-GAN.</summary>
+/// <summary>Notebook 03: the standard mode-coverage metric, one simultaneous gradient step of the Dirac-GAN, and loss B's
+/// objective KL(P_g‖P_r) − 2·JS(P_g‖P_r) by quadrature.</summary>
 public static class Ex03
 {
     /// <summary>
@@ -89,6 +92,41 @@ public static class Ex03
                 foreach (var (hint, v) in mistakes)
                     if (Near(got, v)) throw new HintException($"{what}: {hint}");
                 throw new HintException($"{what}: not the right (θ', ψ') on a hidden case.");
+            }
+        });
+
+    /// <summary>
+    /// The student's value of loss B's objective at the optimal D (Theorem 2.5, up to constants),
+    /// KL(P_g‖P_r) − 2·JS(P_g‖P_r), in nats with the ½ convention for JS, by the trapezoidal rule on a uniform grid:
+    /// arguments p_g and p_r on the grid's points, and the spacing dx. Hidden cases: the notebook's mode-dropping and
+    /// spreading generators against the bimodal data, and two more.
+    /// </summary>
+    [Exercise("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator")]
+    public static ExerciseResult KlMinus2Js(Func<double[], double[], double, double> studentObjective) =>
+        Exercise.Run("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator", () =>
+        {
+            var grid = new UniformGrid(-12, 12, 2401);
+            var pr = Toy.Bimodal1D().DensityOnGrid(grid.X);
+            var cases = new (string What, GaussianMixture G)[]
+            {
+                ("a generator that drops a mode, N(−2, 0.5²)", GaussianMixture.OneD("drop", (1.0, -2.0, 0.5))),
+                ("a generator that spreads, N(0, 2.06²)", GaussianMixture.OneD("spread", (1.0, 0.0, Math.Sqrt(4.25)))),
+                ("an unbalanced two-mode generator", GaussianMixture.OneD("unbalanced", (0.8, -2.0, 0.5), (0.2, 2.0, 0.5))),
+                ("a generator wider than the data's modes", GaussianMixture.OneD("wide", (0.5, -2.0, 1.0), (0.5, 2.0, 1.0))),
+            };
+            foreach (var (what, gm) in cases)
+            {
+                var pg = gm.DensityOnGrid(grid.X);
+                double got = studentObjective((double[])pg.Clone(), (double[])pr.Clone(), grid.Dx);
+                double kl = Classic.KL(grid, pg, pr), klForward = Classic.KL(grid, pr, pg), js = Classic.JS(grid, pg, pr);
+                double sumNoDx = (kl - 2 * js) / grid.Dx;
+                Expect.Close(what, got, kl - 2 * js, 1e-3 * Math.Max(1, Math.Abs(kl - 2 * js)),
+                    ("the KL is the reverse one, KL(P_g‖P_r) = ∫ p_g log(p_g / p_r): you computed KL(P_r‖P_g), the maximum-likelihood direction.", klForward - 2 * js),
+                    ("the JS term has a minus sign: loss B's objective is KL − 2·JS (the −2·JS rewards moving away from P_r).", kl + 2 * js),
+                    ("JS uses the ½ convention here: JS = ½ KL(P_g‖M) + ½ KL(P_r‖M), M = ½(P_g + P_r); you left out the ½.", kl - 4 * js),
+                    ("you summed the integrand without the grid spacing: an integral on the grid is Σ f(x_i)·dx (trapezoidal rule).", sumNoDx),
+                    ("the course works in nats (natural log), not bits: use Math.Log, not Math.Log2.", (kl - 2 * js) / Math.Log(2)),
+                    ("you returned KL(P_g‖P_r) alone: subtract 2·JS(P_g‖P_r).", kl));
             }
         });
 

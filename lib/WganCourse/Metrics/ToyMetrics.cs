@@ -10,7 +10,65 @@ namespace WganCourse.Metrics;
 /// <param name="HighQualityFraction">Fraction of samples within kσ of some mode (multiply by 100 for "%").</param>
 /// <param name="ReverseKl">KL(P_g-modes ‖ target weights) of the high-quality samples' mode histogram (see <see cref="ToyMetrics.ReverseKl"/>).</param>
 /// <param name="Counts">High-quality samples per mode (each assigned to its nearest mode).</param>
-public sealed record ToyReport(int ModesCovered, int ModeCount, double HighQualityFraction, double ReverseKl, int[] Counts);
+public sealed record ToyReport(int ModesCovered, int ModeCount, double HighQualityFraction, double ReverseKl, int[] Counts)
+{
+    /// <summary>Modes that are the nearest mode of at least <paramref name="minSamples"/> high-quality samples. With 1 this is
+    /// VEEGAN's and PacGAN's count (a mode is covered when it is the nearest mode of ≥ 1 high-quality sample); with 1 % of
+    /// the samples it is the course's stricter count. (On the ring and the grid the 3σ discs do not overlap, so "nearest
+    /// mode of a high-quality sample" and "within 3σ of the mode" are the same thing.)</summary>
+    public int ModesWithAtLeast(int minSamples)
+    {
+        if (minSamples < 1) throw new ArgumentOutOfRangeException(nameof(minSamples), minSamples, "minSamples must be ≥ 1");
+        return Counts.Count(c => c >= minSamples);
+    }
+
+    /// <summary>Samples the report was computed from (all of them, high-quality or not).</summary>
+    public int SampleCount { get; init; }
+}
+
+/// <summary>Mean ± standard deviation (n − 1) of a value over seeds, with its range. A non-finite value (e.g. the
+/// reverse KL +∞ of a generator with no high-quality sample) makes the mean and the deviation non-finite too, and is
+/// counted in <see cref="NonFinite"/> so a table can say why.</summary>
+public sealed record SeedSpread(double Mean, double Sd, double Min, double Max, int N, int NonFinite)
+{
+    public static SeedSpread Of(IEnumerable<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var v = values.ToArray();
+        if (v.Length == 0) throw new ArgumentException("no values: a spread needs at least one seed", nameof(values));
+        int nonFinite = v.Count(x => !double.IsFinite(x));
+        double mean = v.Average();
+        double sd = v.Length < 2 ? 0 : Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1));
+        if (nonFinite > 0) sd = double.NaN;
+        return new SeedSpread(mean, sd, v.Min(), v.Max(), v.Length, nonFinite);
+    }
+
+    /// <summary>"mean ± sd" with the format given, e.g. "6.2 ± 1.1"; "+∞ (2 of 5 seeds off the modes)" when a value is infinite.</summary>
+    public string Format(string format = "0.00")
+    {
+        if (NonFinite > 0) return $"{(double.IsPositiveInfinity(Mean) ? "+∞" : "NaN")} ({NonFinite} of {N} seeds without a high-quality sample)";
+        return N < 2 ? Mean.ToString(format) : $"{Mean.ToString(format)} ± {Sd.ToString(format)}";
+    }
+
+    public override string ToString() => Format();
+}
+
+/// <summary>The mode metrics of K seeds of one objective, as mean ± spread over the seeds.</summary>
+/// <param name="MinSamples">High-quality samples a mode needs to count in <paramref name="Modes"/> (1 % of the samples).</param>
+/// <param name="ModeCount">Modes of the target.</param>
+/// <param name="Modes">Modes holding at least <paramref name="MinSamples"/> high-quality samples (the course's headline count).</param>
+/// <param name="ModesStandard">Modes that are the nearest mode of ≥ 1 high-quality sample (VEEGAN's and PacGAN's count).</param>
+/// <param name="HighQuality">Fraction of samples within 3σ of a mode.</param>
+/// <param name="ReverseKl">KL of the high-quality samples' mode histogram to the target's weights (PacGAN).</param>
+/// <param name="Reports">One report per seed, in seed order.</param>
+public sealed record SeedSummary(int MinSamples, int ModeCount, SeedSpread Modes, SeedSpread ModesStandard, SeedSpread HighQuality,
+                                 SeedSpread ReverseKl, IReadOnlyList<ToyReport> Reports)
+{
+    /// <summary>Seeds whose every mode holds at least <see cref="MinSamples"/> high-quality samples.</summary>
+    public int SeedsWithAllModes => Reports.Count(r => r.ModesWithAtLeast(MinSamples) == ModeCount);
+    /// <summary>The headline count per seed, e.g. "8 8 7 8 8".</summary>
+    public string ModesPerSeed => string.Join(" ", Reports.Select(r => r.ModesWithAtLeast(MinSamples)));
+}
 
 /// <summary>
 /// Mode metrics for generated samples against a <see cref="GaussianMixture"/> target, as used for the 8-Gaussian ring
@@ -65,7 +123,24 @@ public static class ToyMetrics
         double hq = highQuality.to_type(float64).mean().item<double>();
         var nearest = dist.argmin(1);
         var counts = bincount(nearest.masked_select(highQuality), minlength: K).data<long>().Select(c => (int)c).ToArray();
-        return new ToyReport(covered, K, hq, ReverseKlOfCounts(counts, target.Weights, pseudoCount), counts);
+        return new ToyReport(covered, K, hq, ReverseKlOfCounts(counts, target.Weights, pseudoCount), counts) { SampleCount = (int)x.shape[0] };
+    }
+
+    /// <summary>Summarises one objective's seeds: <paramref name="minFraction"/> of each seed's samples (1 % by default, the
+    /// course's count) must be high-quality and nearest to a mode for it to count as covered.</summary>
+    public static SeedSummary Summarise(IReadOnlyList<ToyReport> reports, double minFraction = 0.01)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        if (reports.Count == 0) throw new ArgumentException("no reports: summarise at least one seed", nameof(reports));
+        if (!(minFraction > 0 && minFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(minFraction), minFraction, "the fraction must lie in (0, 1]");
+        if (reports.Any(r => r.SampleCount < 1))
+            throw new ArgumentException("reports must come from ToyMetrics.Evaluate (their SampleCount is needed for the 1 % count)", nameof(reports));
+        int min = Math.Max(1, (int)Math.Ceiling(minFraction * reports[0].SampleCount - 1e-9));
+        return new SeedSummary(min, reports[0].ModeCount,
+            SeedSpread.Of(reports.Select(r => (double)r.ModesWithAtLeast(min))),
+            SeedSpread.Of(reports.Select(r => (double)r.ModesWithAtLeast(1))),
+            SeedSpread.Of(reports.Select(r => r.HighQualityFraction)),
+            SeedSpread.Of(reports.Select(r => r.ReverseKl)), reports);
     }
 
     /// <summary>KL(p ‖ w) of a mode histogram (see <see cref="ReverseKl"/> for the smoothing).</summary>
@@ -85,5 +160,43 @@ public static class ToyMetrics
             if (p > 0) kl += p * Math.Log(p / weights[k]);
         }
         return Math.Max(0, kl); // rounding can give −1e-17 for a perfect histogram
+    }
+}
+
+/// <summary>
+/// The predicates of the toy-mode claims of notebooks 03, 07 and 08, in one place so that unit tests can feed them
+/// broken generators (collapsed, off the modes, untrained) and see them fail.
+/// </summary>
+public static class ToyClaims
+{
+    /// <summary>Mode collapse as notebook 03 claims it: the generator is ON the modes (at least
+    /// <paramref name="minHighQuality"/> of its samples high-quality) yet leaves at least one mode with fewer than
+    /// <paramref name="minSamples"/> samples. A generator that left the modes has not collapsed onto them: false.</summary>
+    public static bool CollapsedOnTheModes(ToyReport report, int minSamples, double minHighQuality = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.HighQualityFraction >= minHighQuality && report.ModesWithAtLeast(minSamples) < report.ModeCount;
+    }
+
+    /// <summary>Notebook 03's imbalance claim for one run: on the modes (≥ <paramref name="minHighQuality"/> high-quality)
+    /// and a mode histogram at least <paramref name="minReverseKl"/> from uniform.</summary>
+    public static bool ImbalancedOnTheModes(ToyReport report, double minReverseKl = 0.3, double minHighQuality = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.HighQualityFraction >= minHighQuality && report.ReverseKl >= minReverseKl;
+    }
+
+    /// <summary>The ordering claims of notebooks 03 and 07: <paramref name="worse"/> covers at least
+    /// <paramref name="modeMargin"/> modes fewer than <paramref name="better"/> on average over the seeds (the ≥ 1 % count),
+    /// or its mean reverse KL is at least <paramref name="klMargin"/> larger (+∞ counts as larger; NaN never holds).</summary>
+    public static bool WorseThan(SeedSummary worse, SeedSummary better, double modeMargin, double klMargin = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(worse);
+        ArgumentNullException.ThrowIfNull(better);
+        if (!(modeMargin > 0) || !(klMargin > 0)) throw new ArgumentOutOfRangeException(nameof(modeMargin), "margins must be positive");
+        bool fewerModes = better.Modes.Mean - worse.Modes.Mean >= modeMargin;
+        bool largerKl = double.IsPositiveInfinity(worse.ReverseKl.Mean) && double.IsFinite(better.ReverseKl.Mean)
+                        || worse.ReverseKl.Mean - better.ReverseKl.Mean >= klMargin;
+        return fewerModes || largerKl;
     }
 }

@@ -114,4 +114,21 @@ public static partial class Budgets
     /// <summary>08: generator iterations per objective for the table's FD-digits column on MNIST (34 + 34 + 130 + 205 + 130 ms
     /// per iteration; cpu: 100 ≈ 55 s). Too few for good digits: the cpu profile compares early training only, and says so.</summary>
     public static int ComparisonMnistSteps => Profile.Pick(smoke: 2, cpu: 100, full: 10_000);
+
+    // ------------------------------------------------------------------ 07/08: the payoff, seeds trained together
+
+    /// <summary>07/08: seeds per objective on the ring and the grid (1 … n), trained together as one batched model
+    /// (SeedBatchTrainer). ≥ 5 for a claim about an ordering of objectives (COURSE.md).</summary>
+    public static int PayoffSeeds => Profile.Pick(smoke: 2, cpu: 5, full: 10);
+    /// <summary>07/08: the payoff's seeds.</summary>
+    public static int[] PayoffSeedList => Enumerable.Range(1, PayoffSeeds).ToArray();
+    /// <summary>07/08: generator steps per objective and seed on the ring and on the grid. On this CPU the toy step is
+    /// arithmetic-bound (a 256×128×128 matrix product ≈ 0.11 ms, per-call overhead a few µs), so K seeds together cost about
+    /// K single runs' CPU time (bench verb, seed-batch rows); the budget is set by that.</summary>
+    public static int PayoffSteps => Profile.Pick(smoke: 20, cpu: 1000, full: 20_000);
+    /// <summary>07/08: samples per copy and step in the payoff: the WGAN paper's batch 64 in cpu (a quarter of the
+    /// arithmetic of the course's 256), the WGAN-GP toy script's 256 in full.</summary>
+    public static int PayoffBatch => Profile.Pick(smoke: 32, cpu: 64, full: 256);
+    /// <summary>07/08: samples per seed for the mode metrics (1 % = 25 samples).</summary>
+    public static int PayoffSamples => Profile.Pick(smoke: 500, cpu: 2500, full: 2500);
 }

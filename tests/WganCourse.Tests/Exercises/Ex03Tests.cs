@@ -70,3 +70,46 @@ public class Ex03Tests
         Assert.Equal(ExerciseStatus.NotDone, Ex03.DiracStep((_, _, _) => throw new NotImplementedException()).Status);
     }
 }
+
+public class Ex03KlMinus2JsTests
+{
+    public Ex03KlMinus2JsTests() => Course.Setup();
+
+    /// <summary>A trapezoidal KL(p‖q) on the grid's values, nats; 0·log 0 = 0.</summary>
+    static double Kl(double[] p, double[] q, double dx, Func<double, double>? log = null)
+    {
+        log ??= Math.Log;
+        var f = p.Select((pi, i) => pi == 0 ? 0 : pi * log(pi / q[i])).ToArray();
+        return dx * (f.Sum() - (f[0] + f[^1]) / 2);
+    }
+
+    static double Js(double[] p, double[] q, double dx, Func<double, double>? log = null)
+    {
+        var m = p.Select((pi, i) => (pi + q[i]) / 2).ToArray();
+        return 0.5 * Kl(p, m, dx, log) + 0.5 * Kl(q, m, dx, log);
+    }
+
+    [Fact]
+    public void Reference_solution_passes()
+    {
+        var r = WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, dx) - 2 * Js(pg, pr, dx));
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Fact]
+    public void Typical_mistakes_get_their_hints()
+    {
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pr, pg, dx) - 2 * Js(pg, pr, dx)), "reverse one");
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, dx) + 2 * Js(pg, pr, dx)), "minus sign");
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, dx) - 4 * Js(pg, pr, dx)), "½ convention");
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, 1) - 2 * Js(pg, pr, 1)), "grid spacing");
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, dx, Math.Log2) - 2 * Js(pg, pr, dx, Math.Log2)), "nats");
+        Fails(WganCourse.Exercises.Ex03.KlMinus2Js((pg, pr, dx) => Kl(pg, pr, dx)), "KL(P_g‖P_r) alone");
+    }
+
+    [Fact]
+    public void Unfilled_stub_is_not_done()
+    {
+        Assert.Equal(ExerciseStatus.NotDone, WganCourse.Exercises.Ex03.KlMinus2Js((_, _, _) => throw new NotImplementedException()).Status);
+    }
+}
