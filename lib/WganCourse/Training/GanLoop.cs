@@ -53,7 +53,8 @@ public static class GanLoop
             optG.step();
             lossesD.Add(lossD.item<float>());
             lossesG.Add(lossG.item<float>());
-            afterStep(step, lossesD[^1], lossesG[^1]); // TODO(cancellation)
+            afterStep(step, lossesD[^1], lossesG[^1]);
+            Stop.ThrowIfRequested("the GAN loop", step, steps); // the stop button
         }
         // END notebook 01 GAN step
         optD.Dispose();

@@ -117,7 +117,7 @@ public static class SeedBatchTrainer
             if (snapshotAt.Contains(0)) snapshots.Add(Snapshot(g, 0, options, device));
             for (int s = 0; s < options.Steps; s++)
             {
-                // TODO(cancellation)
+                Stop.ThrowIfRequested($"{objective.Name} ({g.Copies} seeds)", s, options.Steps); // the stop button
                 int nCritic = objective.CriticIterations(s);
                 if (nCritic < 1) throw new InvalidOperationException($"{objective.Name}.CriticIterations({s}) returned {nCritic}; it must be ≥ 1.");
                 for (int i = 0; i < nCritic; i++)

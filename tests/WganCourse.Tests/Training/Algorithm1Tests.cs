@@ -59,7 +59,8 @@ public class Algorithm1Tests
                     optG.zero_grad(); loss.backward(); optG.step();
                     criticLoss.Add(sum / nCritic); generatorLoss.Add(loss.item<float>());
                 }
-                afterStep?.Invoke(step + 1); // TODO(cancellation)
+                afterStep?.Invoke(step + 1);
+                Stop.ThrowIfRequested("Algorithm 1", step + 1, steps); // the stop button
             }
             return (criticLoss, generatorLoss);
         }
