@@ -13,7 +13,7 @@ static class Requires
 
     /// <summary>python3 with Jupyter's notebook client (the runner still drives notebooks through it).</summary>
     public static string? Jupyter() => Lazy(ref jupyter, () =>
-        Tools.Find("python3") is { } py && Exit(py, "-c \"import nbclient, nbformat, jupyter_client\"") == 0 ? null
+        Tools.PythonWith("nbclient", "nbformat", "jupyter_client") is not null ? null
             : "needs python3 with Jupyter's notebook client: " + Tools.Fix("jupyter", Tools.CurrentOs));
 
     /// <summary>Debian's python3-torch (a foreign libtorch 1.13 on the system library path).</summary>

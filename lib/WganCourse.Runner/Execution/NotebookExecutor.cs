@@ -19,7 +19,8 @@ public sealed record ExecutionResult(string Notebook, string OutputPath, Outcome
 public static class NotebookExecutor
 {
     /// <summary>The Python that runs Jupyter's notebook client (nbdriver.py), found on PATH.</summary>
-    public static string Python => Tools.Require("python3 with Jupyter's notebook client", "jupyter", "python3", "python");
+    public static string Python => Tools.PythonWith("nbclient", "nbformat", "jupyter_client")
+        ?? throw new InvalidOperationException("no python3 with Jupyter's notebook client on PATH: " + Tools.Fix("jupyter", Tools.CurrentOs));
 
     /// <summary>
     /// Writes a kernelspec for the pinned dotnet-interactive tool under artifacts/jupyter (used as JUPYTER_PATH). It starts the
@@ -86,17 +87,7 @@ public static class NotebookExecutor
     }
     static string? engine;
 
-    static bool HasJupyterClient()
-    {
-        if (Tools.Find("python3") is not { } py) return false;
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(py, "-c \"import nbclient, nbformat\"") { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            p.StandardOutput.ReadToEnd(); p.StandardError.ReadToEnd();
-            return p.WaitForExit(60_000) && p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
+    static bool HasJupyterClient() => Tools.PythonWith("nbclient", "nbformat", "jupyter_client") is not null;
 
     public static ExecutionResult Execute(string notebook, string output, IDictionary<string, string> environment, TimeSpan limit,
                                           Action<CellEvent>? onEvent = null, int cellTimeoutSeconds = 900, bool allowErrors = false, string? workingDirectory = null,

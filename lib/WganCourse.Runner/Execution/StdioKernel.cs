@@ -106,10 +106,18 @@ public sealed class StdioKernel : IDisposable
     void Send(string commandType, JsonObject command, string token)
     {
         var envelope = new JsonObject { ["commandType"] = commandType, ["command"] = command, ["token"] = token };
-        lock (process)
+        try
         {
-            process.StandardInput.WriteLine(envelope.ToJsonString());
-            process.StandardInput.Flush();
+            lock (process)
+            {
+                process.StandardInput.WriteLine(envelope.ToJsonString());
+                process.StandardInput.Flush();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the kernel is gone (killed by a resource limit, or crashed): the command fails like any command of a dead kernel
+            if (pending.TryGetValue(token, out var p)) p.Done.TrySetResult((false, "the kernel process ended: " + e.Message));
         }
     }
 

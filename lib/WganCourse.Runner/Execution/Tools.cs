@@ -14,6 +14,42 @@ public static class Tools
         return dirs.SelectMany(d => names.Select(n => Path.Combine(d, n))).FirstOrDefault(File.Exists);
     }
 
+    /// <summary>Every <paramref name="name"/> on PATH, in PATH order (several Pythons are common: pyenv's shim first, the
+    /// system's later).</summary>
+    public static IEnumerable<string> FindAll(string name, string? path = null)
+    {
+        var dirs = (path ?? Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var names = OperatingSystem.IsWindows() ? new[] { name + ".exe", name + ".cmd", name } : new[] { name };
+        return dirs.SelectMany(d => names.Select(n => Path.Combine(d, n))).Where(File.Exists).Distinct();
+    }
+
+    /// <summary>The first python3 (or python) on PATH that imports all of <paramref name="modules"/>, or null: the first
+    /// Python on PATH is often not the one that has Jupyter's client or Debian's torch.</summary>
+    public static string? PythonWith(params string[] modules)
+    {
+        var key = string.Join(",", modules);
+        lock (pythons)
+        {
+            if (pythons.TryGetValue(key, out var known)) return known;
+            string? found = null;
+            foreach (var py in FindAll("python3").Concat(FindAll("python")))
+            {
+                try
+                {
+                    var psi = new System.Diagnostics.ProcessStartInfo(py) { RedirectStandardError = true, RedirectStandardOutput = true };
+                    psi.ArgumentList.Add("-c");
+                    psi.ArgumentList.Add("import " + key);
+                    using var p = System.Diagnostics.Process.Start(psi)!;
+                    p.StandardOutput.ReadToEnd(); p.StandardError.ReadToEnd();
+                    if (p.WaitForExit(60_000) && p.ExitCode == 0) { found = py; break; }
+                }
+                catch (System.ComponentModel.Win32Exception) { }
+            }
+            return pythons[key] = found;
+        }
+    }
+    static readonly Dictionary<string, string?> pythons = new();
+
     /// <summary>The first of <paramref name="names"/> found on PATH, or an exception whose message is one line with the fix.</summary>
     public static string Require(string what, string fixKey, params string[] names) =>
         names.Select(n => Find(n)).FirstOrDefault(p => p is not null)

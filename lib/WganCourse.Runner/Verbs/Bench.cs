@@ -33,7 +33,7 @@ static class Bench
     public static int Run(string[] args)
     {
         int? threads = null, steps = null;
-        string? json = null, only = null, torchJson = null, python = "python3";
+        string? json = null, only = null, torchJson = null, python = Tools.PythonWith("torch") ?? "python3";
         bool runTorch = false, memory = true;
         int seedBatch = 5;
         int memToy = 10_000, memDcgan = 1_000;
