@@ -85,7 +85,7 @@ public static partial class Budgets
     public static int TrackingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 150, full: 1000);
     /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
     /// ≈ 1.2 ms per step; 8 values of θ).</summary>
-    public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 300, full: 2000);
+    public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 500, full: 2000);
     /// <summary>07: the Adam-vs-RMSProp demonstration trains Adam critics for this many tracking checkpoints and compares
     /// them with the tracking test's RMSProp runs of the same seeds over the same steps (cpu: 3 seeds × 600 steps).</summary>
     public static int OptimizerStudyCheckpoints => Profile.Pick(smoke: 2, cpu: 4, full: 10);
