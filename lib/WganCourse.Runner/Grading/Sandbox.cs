@@ -25,7 +25,8 @@ public sealed record Limits(long MemoryBytes, int Processes, TimeSpan Time)
 /// </summary>
 public sealed class Sandbox : IDisposable
 {
-    public const string Bwrap = "/usr/bin/bwrap";
+    /// <summary>bubblewrap, found on PATH (Debian/Ubuntu: /usr/bin/bwrap); "bwrap" when missing (then Available says so).</summary>
+    public static string Bwrap => Execution.Tools.Find("bwrap") ?? "bwrap";
     readonly string work, input;
     readonly Limits limits;
     readonly string? pidsGroup, memoryGroup;
@@ -35,7 +36,7 @@ public sealed class Sandbox : IDisposable
     public static string? Unavailable()
     {
         if (!OperatingSystem.IsLinux()) return $"sandboxing needs Linux (bubblewrap); this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
-        if (!File.Exists(Bwrap)) return "bubblewrap is not installed: `sudo apt-get install bubblewrap`";
+        if (Execution.Tools.Find("bwrap") is null) return "bubblewrap is not installed: `sudo apt-get install bubblewrap`";
         try
         {
             var psi = new ProcessStartInfo(Bwrap) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -150,7 +151,7 @@ public sealed class Sandbox : IDisposable
         env["NUGET_PACKAGES"] = NugetPackages;
         foreach (var (k, v) in env) { a.Add("--setenv"); a.Add(k); a.Add(v); }
         a.Add("--");
-        if (memoryGroup is null) { a.AddRange(new[] { "/usr/bin/prlimit", $"--data={limits.MemoryBytes}", "--" }); }
+        if (memoryGroup is null) { a.AddRange(new[] { Execution.Tools.Find("prlimit") ?? "prlimit", $"--data={limits.MemoryBytes}", "--" }); }
         a.Add(psi.FileName);
         a.AddRange(psi.ArgumentList);
         foreach (var x in a) w.ArgumentList.Add(x);
