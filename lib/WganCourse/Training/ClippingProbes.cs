@@ -31,10 +31,6 @@ public sealed record LayerGradientNorms(string Method, double? Clip, double[] We
     /// towards the input, &lt; 0 vanishing; −∞ when the input-side gradient underflowed to exactly 0 in float32.</summary>
     public double ActivationLog10Ratio => Math.Log10(ActivationGradients[0] / ActivationGradients[^1]);
 
-    /// <summary>The same ratio for the weight gradients (NaN when both are 0). Weight gradients ‖δ_l‖·‖h_l‖ combine the
-    /// backward signal with the forward activations, whose shrinking/growing partly cancel, so this ratio shows the
-    /// pathology much less than <see cref="ActivationLog10Ratio"/>.</summary>
-    public double WeightLog10Ratio => Math.Log10(WeightGradients[0] / WeightGradients[^1]);
 }
 
 /// <summary>
