@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using WganCourse.Data;
 using WganCourse.Divergences;
@@ -232,28 +231,16 @@ public static class KantorovichRubinstein
         using var optimizer = optimizerSpec.Create(critic.parameters());
         critic.train();
         onStep?.Invoke(0);
-        var clock = Stopwatch.StartNew();
-        double paused = 0;
-        for (int step = 1; step <= steps; step++)
-        {
-            Runtime.Stop.ThrowIfRequested("Critic training", step - 1, steps); // the critic stays at step − 1
-            using (var scope = NewDisposeScope())
+        return CriticLoop.Run(optimizer, steps,
+            () =>
             {
                 var x = p.Sample(batch, gen).to(device);
                 var y = q.Sample(batch, gen).to(device);
-                optimizer.zero_grad();
-                loss(critic, x, y).backward();
-                optimizer.step();
-                afterStep(critic);
-            }
-            if (onStep is not null)
-            {
-                var t = clock.Elapsed.TotalSeconds;
-                onStep(step);
-                paused += clock.Elapsed.TotalSeconds - t; // progress evaluation is not training time
-            }
-        }
-        return clock.Elapsed.TotalSeconds - paused;
+                return loss(critic, x, y);
+            },
+            () => afterStep(critic),
+            i => Runtime.Stop.ThrowIfRequested("Critic training", i, steps), // the critic stays at step i
+            onStep: onStep);
     }
 
     /// <summary>E_x[f] − E_y[f] without gradients, in eval mode (spectral-norm estimates are not advanced).</summary>
