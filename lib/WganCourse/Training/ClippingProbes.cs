@@ -175,7 +175,7 @@ public static class ClippingProbes
         fake ??= new GaussianMixture("N(0, I)", new[] { new double[real.Dim] }, new[] { 1.0 });
         if (real.Dim != fake.Dim) throw new ArgumentException($"real and fake must have the same dimension, got {real.Dim} and {fake.Dim}");
         var critic = new DeepCritic(real.Dim, depth, width);
-        SeededInit.Linears(critic, seed);
+        WeightInit.TorchDefaultFloat64(critic, seed);
         critic.to(device ?? Runtime.Devices.Current);
         // Clip once before training, as if the first critic step had happened, so c = 0.001 starts inside its box.
         objective.AfterCriticStep(critic);
