@@ -123,14 +123,13 @@ public sealed class MlpCritic : CriticNet
 
     public int InDim { get; }
 
-    /// <param name="init">Draws the weights before spectral normalisation wraps them (the toy critic's order).</param>
     internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation, bool spectralNorm = false, torch.Generator? snGenerator = null,
                        Action<nn.Module>? init = null) : base("MlpCritic")
     {
         InDim = inDim;
         IsSpectrallyNormalised = spectralNorm;
         net = Mlp.Stack("D", inDim, 1, hidden, layers, activation, tanhOutput: false);
-        init?.Invoke(net);
+        init?.Invoke(net); // before SN wraps the layers: the toy critic's order
         var first = Mlp.FirstLayer(net); // taken before SN wraps it; SN shares the Linear's parameters
         firstWeight = () => first.weight!; // read on each call: .to(device) replaces the parameter
         if (spectralNorm) net = SpectralNorm.Apply(net, generator: snGenerator);
