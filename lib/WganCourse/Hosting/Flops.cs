@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace WganCourse.Training;
+namespace WganCourse.Hosting;
 
 /// <summary>
 /// Floating-point operation counts of a training step, from the layer shapes (for the bench's GFLOP/s).
