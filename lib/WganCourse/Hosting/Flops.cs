@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using WganCourse.Training;
 using static TorchSharp.torch;
 
 namespace WganCourse.Hosting;
