@@ -31,8 +31,6 @@ public static class Notebook
 public sealed class SetupReport(string line, bool inlinePlotly, string? warning = null) : IHtmlDisplay
 {
     public string Line => line;
-    /// <summary>Set when the loaded library is older than its sources: what to run.</summary>
-    public string? Warning => warning;
 
     public string ToHtml() =>
         $"<div style=\"font-family:monospace;font-size:12px\">{WebUtility.HtmlEncode(line)}</div>" +

@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-# The C# side sets this natively before libgomp loads (Runtime/NativeSetup.cs); the same wait policy here keeps the
+# The C# side sets this natively before libgomp loads (Hosting/NativeSetup.cs); the same wait policy here keeps the
 # comparison fair on a shared machine, where spinning OpenMP threads slow small steps many times over.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402  (after the OpenMP setting, which libgomp reads when it loads)

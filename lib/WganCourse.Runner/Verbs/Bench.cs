@@ -7,6 +7,7 @@ using WganCourse.Data;
 using WganCourse.Runner.Execution;
 using WganCourse.Runtime;
 using WganCourse.Training;
+using WganCourse.Hosting;
 
 namespace WganCourse.Runner.Verbs;
 

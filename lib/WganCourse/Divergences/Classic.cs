@@ -1,56 +1,9 @@
+using static WganCourse.Divergences.SpecialFunctions;
+
 namespace WganCourse.Divergences;
-
-/// <summary>A uniform 1-D grid x_i = Min + i·Dx, i = 0..Count−1, for quadrature of densities.</summary>
-public sealed class UniformGrid
-{
-    public double Min { get; }
-    public double Max { get; }
-    public int Count { get; }
-    public double Dx { get; }
-    public double[] X { get; }
-
-    public UniformGrid(double min, double max, int count)
-    {
-        if (!(double.IsFinite(min) && double.IsFinite(max) && max > min))
-            throw new ArgumentException($"expected finite min < max, got [{min}, {max}]");
-        if (count < 3) throw new ArgumentOutOfRangeException(nameof(count), count, "a grid needs at least 3 points");
-        (Min, Max, Count, Dx) = (min, max, count, (max - min) / (count - 1));
-        X = Enumerable.Range(0, count).Select(i => min + i * Dx).ToArray();
-    }
-
-    /// <summary>f evaluated at every grid point.</summary>
-    public double[] Map(Func<double, double> f) => X.Select(f).ToArray();
-
-    /// <summary>∫ f dx by the trapezoidal rule (error O(Dx²) for smooth f; exact enough when the integrand is negligible at both ends).</summary>
-    public double Integrate(IReadOnlyList<double> f)
-    {
-        Check(f, nameof(f));
-        double s = 0.5 * (f[0] + f[Count - 1]);
-        for (int i = 1; i < Count - 1; i++) s += f[i];
-        return s * Dx;
-    }
-
-    internal void Check(IReadOnlyList<double> f, string name)
-    {
-        if (f is null) throw new ArgumentNullException(name);
-        if (f.Count != Count) throw new ArgumentException($"{name}: expected {Count} values (one per grid point), got {f.Count}", name);
-    }
-}
 
 /// <summary>JS, KL, TV and W between P0 and Pθ on the parallel lines (WGAN paper, Example 1).</summary>
 public sealed record ParallelLinesDistances(double Theta, double JS, double KL, double TV, double W);
-
-/// <summary>The two sides of the Theorem 2.5 check (Arjovsky &amp; Bottou 2017) for Pr = N(0, 1), Pgθ = N(θ, σ²), at θ0.</summary>
-/// <param name="Theta0">The generator's mean θ0 at which D* is computed and frozen.</param>
-/// <param name="Sigma">The generator's standard deviation σ.</param>
-/// <param name="KL">KL(Pgθ0‖Pr) by quadrature.</param>
-/// <param name="JS">JS(Pgθ0‖Pr) by quadrature (½ convention).</param>
-/// <param name="GradMinusLogDStar">d/dθ E_z[−log D*(G_θ(z))] at θ0, with D* = pr/(pr + pgθ0) frozen (G_θ(z) = θ + σz).</param>
-/// <param name="GradKlMinus2Js">d/dθ [KL(Pgθ‖Pr) − 2·JS(Pgθ‖Pr)] at θ0 (nothing frozen).</param>
-/// <param name="ExpectedMinusLogDStar">E_Pgθ0[−log D*] by quadrature.</param>
-/// <param name="IdentityRightSide">KL(Pg‖Pr) − 2·JS(Pr‖Pg) + log 4 + E_Pr[log D*] at θ0, which equals the previous value.</param>
-public sealed record Theorem25Check(double Theta0, double Sigma, double GradMinusLogDStar, double GradKlMinus2Js,
-                                    double ExpectedMinusLogDStar, double IdentityRightSide, double KL, double JS);
 
 /// <summary>
 /// The classical divergences between distributions with densities (on a uniform 1-D grid, by quadrature) or between
@@ -62,7 +15,7 @@ public sealed record Theorem25Check(double Theta0, double Sigma, double GradMinu
 /// On a grid, a density that underflows to 0 in the far tail of a very distant Gaussian counts as 0: choose the grid
 /// so that it covers both masses (e.g. ±10σ) when comparing with closed forms.
 /// </summary>
-public static class Classic
+public static partial class Classic
 {
     public static readonly double Log2 = Math.Log(2), Log4 = Math.Log(4);
 
@@ -230,132 +183,6 @@ public static class Classic
         return best;
     }
 
-    // ---- the optimal discriminator ----
-
-    /// <summary>D*(x) = pr(x) / (pr(x) + pg(x)) pointwise (Goodfellow et al., Proposition 1). Where both densities are 0,
-    /// D* is not determined by the objective; we return ½ there (any value is optimal).</summary>
-    public static double[] OptimalDiscriminator(IReadOnlyList<double> pr, IReadOnlyList<double> pg)
-    {
-        if (pr is null || pg is null) throw new ArgumentNullException(pr is null ? nameof(pr) : nameof(pg));
-        if (pr.Count != pg.Count) throw new ArgumentException($"pr and pg must have the same length, got {pr.Count} and {pg.Count}");
-        var d = new double[pr.Count];
-        for (int i = 0; i < d.Length; i++)
-        {
-            if (pr[i] < 0 || pg[i] < 0) throw new ArgumentException($"densities must be ≥ 0, got pr = {pr[i]}, pg = {pg[i]} at index {i}");
-            d[i] = pr[i] + pg[i] == 0 ? 0.5 : pr[i] / (pr[i] + pg[i]);
-        }
-        return d;
-    }
-
-    /// <summary>max |D(x) − D*(x)| over the grid points where max(pr, pg) ≥ <paramref name="minDensity"/> (notebook 01's
-    /// D* claim): the tails where neither distribution has mass are left out, since the objective says nothing there.</summary>
-    public static double MaxErrorOnSupport(IReadOnlyList<double> learned, IReadOnlyList<double> dStar, IReadOnlyList<double> pr,
-                                           IReadOnlyList<double> pg, double minDensity = 0.05)
-    {
-        ArgumentNullException.ThrowIfNull(learned);
-        ArgumentNullException.ThrowIfNull(dStar);
-        ArgumentNullException.ThrowIfNull(pr);
-        ArgumentNullException.ThrowIfNull(pg);
-        if (learned.Count != dStar.Count || pr.Count != dStar.Count || pg.Count != dStar.Count)
-            throw new ArgumentException($"learned D, D*, pr and pg must have one value per grid point, got {learned.Count}, {dStar.Count}, {pr.Count}, {pg.Count}");
-        double worst = double.NaN;
-        for (int i = 0; i < dStar.Count; i++)
-            if (Math.Max(pr[i], pg[i]) >= minDensity)
-                worst = double.IsNaN(worst) ? Math.Abs(learned[i] - dStar[i]) : Math.Max(worst, Math.Abs(learned[i] - dStar[i]));
-        if (double.IsNaN(worst)) throw new ArgumentException($"no grid point has max(pr, pg) ≥ {minDensity}: lower minDensity or widen the grid");
-        return worst;
-    }
-
-    /// <summary>C(G) = V(D*, G) = ∫ pr log D* + pg log(1 − D*) dx, by quadrature, directly from the definition
-    /// (not through JS), so that it can be compared with <see cref="CFromJs"/>.</summary>
-    public static double VirtualTrainingCriterion(UniformGrid grid, IReadOnlyList<double> pr, IReadOnlyList<double> pg)
-    {
-        CheckDensities(grid, pr, pg);
-        var f = new double[grid.Count];
-        // log D* = log pr − log(pr + pg) and log(1 − D*) = log pg − log(pr + pg): written with logs of the densities so
-        // that neither a tiny ratio (underflow of D*) nor 1 − D* (cancellation) loses the value; 0·log 0 = 0.
-        for (int i = 0; i < f.Length; i++)
-        {
-            double logSum = Math.Log(pr[i] + pg[i]);
-            f[i] = (pr[i] > 0 ? pr[i] * (Math.Log(pr[i]) - logSum) : 0) + (pg[i] > 0 ? pg[i] * (Math.Log(pg[i]) - logSum) : 0);
-        }
-        return grid.Integrate(f);
-    }
-
-    /// <summary>
-    /// Monte-Carlo estimate of V(D*, G) = E_Pr[log D*(x)] + E_Pg[log(1 − D*(x))] with the analytic D* = pr/(pr + pg) of two
-    /// mixtures: n samples from each, seeded. Returns the estimate and its standard error (the two sample means are
-    /// independent, so SE² = Var_Pr[log D*]/n + Var_Pg[log(1 − D*)]/n), for comparison with −log 4 + 2·JS by quadrature.
-    /// </summary>
-    public static (double Estimate, double StandardError) OptimalValueMonteCarlo(WganCourse.Data.GaussianMixture pr, WganCourse.Data.GaussianMixture pg,
-                                                                               int n = 100_000, int seed = WganCourse.Runtime.Seeds.Default)
-    {
-        ArgumentNullException.ThrowIfNull(pr);
-        ArgumentNullException.ThrowIfNull(pg);
-        if (pr.Dim != pg.Dim) throw new ArgumentException($"pr is {pr.Dim}-D and pg is {pg.Dim}-D");
-        if (n < 2) throw new ArgumentOutOfRangeException(nameof(n), n, "need at least 2 samples");
-        using var generator = WganCourse.Runtime.Seeds.Generator(seed);
-        double[] LogTerms(WganCourse.Data.GaussianMixture from, bool real)
-        {
-            using var x = from.Sample(n, generator);
-            var v = x.to_type(TorchSharp.torch.float64).data<double>().ToArray();
-            var terms = new double[n];
-            for (int i = 0; i < n; i++)
-            {
-                var point = v.AsSpan(i * from.Dim, from.Dim).ToArray();
-                double a = pr.Density(point), b = pg.Density(point);
-                // log D* = log pr − log(pr + pg), log(1 − D*) = log pg − log(pr + pg)
-                terms[i] = Math.Log(real ? a : b) - Math.Log(a + b);
-            }
-            return terms;
-        }
-        var r = LogTerms(pr, real: true);
-        var f = LogTerms(pg, real: false);
-        static (double Mean, double Var) Moments(double[] t)
-        {
-            double m = t.Average();
-            return (m, t.Sum(v => (v - m) * (v - m)) / (t.Length - 1));
-        }
-        var (mr, vr) = Moments(r);
-        var (mf, vf) = Moments(f);
-        return (mr + mf, Math.Sqrt(vr / n + vf / n));
-    }
-
-    /// <summary>Goodfellow et al., Theorem 1: C(G) = −log 4 + 2·JS(Pr‖Pg) (JS with the ½).</summary>
-    public static double CFromJs(double js) => -Log4 + 2 * js;
-
-    // ---- Arjovsky & Bottou 2017, Theorem 2.5 ----
-
-    /// <summary>
-    /// Numerical check of Theorem 2.5 for Pr = N(0, 1) and Pgθ = N(θ, σ²), G_θ(z) = θ + σz:
-    /// the gradient in θ of E_z[−log D*(G_θ(z))] with D* frozen at θ0 versus the gradient of KL(Pgθ‖Pr) − 2·JS(Pgθ‖Pr).
-    /// Both sides by trapezoidal quadrature on [−L, L] (L covers ±12 standard deviations of both) and central finite
-    /// differences with step h. −log D* = softplus(log pg0 − log pr) is evaluated from log-densities, so the far tails do
-    /// not underflow. Also returns the value identity E_Pg[−log D*] = KL(Pg‖Pr) − 2·JS + log 4 + E_Pr[log D*].
-    /// </summary>
-    public static Theorem25Check Theorem25(double theta0, double sigma = 1.0, int gridPoints = 40001, double h = 1e-4)
-    {
-        if (!double.IsFinite(theta0)) throw new ArgumentOutOfRangeException(nameof(theta0), theta0, "θ0 must be finite");
-        if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "σ must be > 0");
-        if (!(h > 0)) throw new ArgumentOutOfRangeException(nameof(h), h, "h must be > 0");
-        double span = Math.Max(12, Math.Abs(theta0) + 12 * sigma) + 2 * h;
-        var grid = new UniformGrid(-span, span, gridPoints);
-        double LogPr(double x) => LogNormalPdf(x, 0, 1);
-        double LogPg(double x, double th) => LogNormalPdf(x, th, sigma);
-
-        // −log D*(x) with D* frozen at θ0: −log(pr/(pr + pg0)) = log(1 + pg0/pr) = softplus(log pg0 − log pr)
-        double MinusLogDStar(double x) => Softplus(LogPg(x, theta0) - LogPr(x));
-        double Lhs(double th) => grid.Integrate(grid.Map(x => Math.Exp(LogPg(x, th)) * MinusLogDStar(x)));
-        double Rhs(double th) => KLFromLog(grid, x => LogPg(x, th), LogPr) - 2 * JSFromLog(grid, x => LogPg(x, th), LogPr);
-
-        double gradLhs = (Lhs(theta0 + h) - Lhs(theta0 - h)) / (2 * h);
-        double gradRhs = (Rhs(theta0 + h) - Rhs(theta0 - h)) / (2 * h);
-        double kl = KLFromLog(grid, x => LogPg(x, theta0), LogPr), js = JSFromLog(grid, x => LogPg(x, theta0), LogPr);
-        // E_Pr[log D*] = −E_Pr[softplus(log pg0 − log pr)]
-        double ePrLogD = -grid.Integrate(grid.Map(x => Math.Exp(LogPr(x)) * MinusLogDStar(x)));
-        return new Theorem25Check(theta0, sigma, gradLhs, gradRhs, Lhs(theta0), kl - 2 * js + Log4 + ePrLogD, kl, js);
-    }
-
     // ---- helpers ----
 
     static double KlTerm(double p, double q)
@@ -385,43 +212,10 @@ public static class Classic
             return 0.5 * Math.Exp(lp) * (Log2 - Softplus(lq - lp)) + 0.5 * Math.Exp(lq) * (Log2 - Softplus(lp - lq));
         }));
 
-    internal static double Softplus(double t) => t > 0 ? t + Math.Log(1 + Math.Exp(-t)) : Math.Log(1 + Math.Exp(t));
-
     static double LogNormalPdf(double x, double mu, double sigma)
     {
         double u = (x - mu) / sigma;
         return -0.5 * u * u - Math.Log(sigma) - 0.5 * Math.Log(2 * Math.PI);
-    }
-
-    /// <summary>erf: Maclaurin series for |x| &lt; 2, erfc by its continued fraction beyond (≈1e-14 absolute).</summary>
-    internal static double Erf(double x)
-    {
-        if (x < 0) return -Erf(-x);
-        if (x < 2)
-        {
-            // Maclaurin series: erf x = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
-            double sum = 0, term = x;
-            for (int n = 0; n < 200; n++)
-            {
-                double add = term / (2 * n + 1);
-                sum += add;
-                if (Math.Abs(add) < 1e-17 * Math.Abs(sum)) break;
-                term *= -x * x / (n + 1);
-            }
-            return 2 / Math.Sqrt(Math.PI) * sum;
-        }
-        // erfc x = exp(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) (Lentz), for x ≥ 2
-        double f = x, c = x, dd = 0, tiny = 1e-300;
-        for (int k = 1; k < 300; k++)
-        {
-            double a = k / 2.0;
-            dd = x + a * dd; if (Math.Abs(dd) < tiny) dd = tiny; dd = 1 / dd;
-            c = x + a / c; if (Math.Abs(c) < tiny) c = tiny;
-            double delta = c * dd;
-            f *= delta;
-            if (Math.Abs(delta - 1) < 1e-16) break;
-        }
-        return 1 - Math.Exp(-x * x) / (Math.Sqrt(Math.PI) * f);
     }
 
     static void CheckDensities(UniformGrid grid, IReadOnlyList<double> p, IReadOnlyList<double> q)

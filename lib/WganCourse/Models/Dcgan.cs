@@ -141,10 +141,6 @@ public static class DcganDefaults
     /// this as its default optimizer; this constant only documents it next to the models.
     /// </summary>
     public static Objectives.OptimizerSpec Adam => Objectives.OptimizerSpec.Adam(2e-4, 0.5, 0.999);
-    /// <summary>The paper's mini-batch size (128); the course's CPU budgets use 64.</summary>
-    public const int PaperBatch = 128;
-    /// <summary>The paper's z size (100, uniform there; the course draws z ~ N(0, I)).</summary>
-    public const int PaperLatentDim = 100;
 }
 
 /// <summary>

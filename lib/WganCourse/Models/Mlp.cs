@@ -24,14 +24,14 @@ public static class Mlp
 {
     /// <summary>G: z ∈ R^latentDim ~ N(0, I) → x ∈ R^outDim. <paramref name="tanhOutput"/> (off by default) squashes into
     /// (−1, 1), which toy data outside that box (the ring has radius 1.414) cannot reach.</summary>
-    /// <remarks><c>seed</c>: when given, the weights are drawn from a private generator with this seed (see
-    /// <see cref="ResetParameters"/>), so the same seed gives the same network whatever else uses libtorch's global
+    /// <remarks><c>seed</c>: when given, the weights are drawn from a private generator with this seed (PyTorch's
+    /// default distribution, <see cref="WeightInit.TorchDefault"/>), so the same seed gives the same network whatever else uses libtorch's global
     /// generator; when null, libtorch's global generator initialises them (seed it with Seeds.Set).</remarks>
     public static MlpGenerator Generator(int latentDim = 2, int outDim = 2, int hidden = 128, int layers = 3,
                                          MlpActivation activation = MlpActivation.ReLU, bool tanhOutput = false, int? seed = null)
     {
         var g = new MlpGenerator(latentDim, outDim, hidden, layers, activation, tanhOutput);
-        if (seed is int s) ResetParameters(g, s);
+        if (seed is int s) Init(g, s);
         return g;
     }
 
@@ -44,27 +44,15 @@ public static class Mlp
     {
         using var snGenerator = spectralNorm && seed is int g ? Seeds.Generator(unchecked(g * 31 + 17)) : null;
         var d = new MlpCritic(inDim, hidden, layers, activation, spectralNorm, snGenerator);
-        if (seed is int s) ResetParameters(d, s);
+        if (seed is int s) Init(d, s);
         foreach (var sn in d.modules().OfType<SpectralNorm>()) sn.PowerIterate(100);
         return d;
     }
 
-    /// <summary>
-    /// Redraws the weight and bias of every Linear layer in <paramref name="module"/> (in registration order) from
-    /// U(−1/√fan_in, 1/√fan_in) — the distribution of PyTorch's default Linear initialisation (kaiming_uniform with
-    /// a = √5 for the weight, the same bound for the bias) — using a private generator seeded with <paramref name="seed"/>.
-    /// </summary>
-    public static void ResetParameters(nn.Module module, int seed)
+    static void Init(nn.Module module, int seed)
     {
-        ArgumentNullException.ThrowIfNull(module);
         using var generator = Seeds.Generator(seed);
-        using var _ = no_grad();
-        foreach (var linear in module.modules().OfType<Linear>())
-        {
-            double bound = 1 / Math.Sqrt(linear.weight!.shape[1]);
-            linear.weight.uniform_(-bound, bound, generator);
-            linear.bias?.uniform_(-bound, bound, generator);
-        }
+        WeightInit.TorchDefault(module, generator);
     }
 
     internal static Sequential Stack(string name, int inDim, int outDim, int hidden, int layers, MlpActivation activation, bool tanhOutput)
@@ -135,11 +123,13 @@ public sealed class MlpCritic : CriticNet
 
     public int InDim { get; }
 
-    internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation, bool spectralNorm = false, torch.Generator? snGenerator = null) : base("MlpCritic")
+    internal MlpCritic(int inDim, int hidden, int layers, MlpActivation activation, bool spectralNorm = false, torch.Generator? snGenerator = null,
+                       Action<nn.Module>? init = null) : base("MlpCritic")
     {
         InDim = inDim;
         IsSpectrallyNormalised = spectralNorm;
         net = Mlp.Stack("D", inDim, 1, hidden, layers, activation, tanhOutput: false);
+        init?.Invoke(net); // before SN wraps the layers: the toy critic's order
         var first = Mlp.FirstLayer(net); // taken before SN wraps it; SN shares the Linear's parameters
         firstWeight = () => first.weight!; // read on each call: .to(device) replaces the parameter
         if (spectralNorm) net = SpectralNorm.Apply(net, generator: snGenerator);

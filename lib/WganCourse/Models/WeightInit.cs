@@ -64,4 +64,27 @@ public static class WeightInit
             if (b is not null) b.uniform_(-bound, bound, generator);
         }
     }
+
+    /// <summary>
+    /// The same U(−1/√fan_in, 1/√fan_in) for every Linear's weight and bias, drawn in float64 from a generator seeded
+    /// with <paramref name="seed"/> and rounded to the parameter's dtype. Other numbers than <see cref="TorchDefault"/>
+    /// for the same seed: the toy critics (notebooks 06–08) and the deep probe critic were measured with this draw.
+    /// </summary>
+    public static void TorchDefaultFloat64(nn.Module module, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var gen = Runtime.Seeds.Generator(seed);
+        using var _ = no_grad();
+        foreach (var linear in module.modules().OfType<Linear>())
+        {
+            double bound = 1 / Math.Sqrt(linear.in_features);
+            foreach (var p in new[] { linear.weight, linear.bias })
+            {
+                if (p is null) continue;
+                using var u = rand(p.shape, dtype: float64, generator: gen);
+                using var values = (u * 2 - 1) * bound;
+                p.copy_(values);
+            }
+        }
+    }
 }

@@ -77,8 +77,6 @@ public abstract class GanObjective : Objective
     /// <summary>Adam(2e-4, β = (0.5, 0.999)) — DCGAN's setting, not the original paper's SGD with momentum.</summary>
     public override OptimizerSpec GeneratorOptimizer => OptimizerSpec.Adam(2e-4, 0.5, 0.999);
 
-    /// <summary>−(D loss) is the minibatch V(D, G); at D = D* it equals 2·JS(Pr‖Pg) − log 4.</summary>
-    public override string CriticLossMeaning => "V(D,G) (→ 2·JS − log 4 at D*)";
 }
 
 /// <summary>The minimax GAN: G minimises E[log(1 − D(G(z)))] (loss A). Saturates when D wins (notebook 02).</summary>

@@ -56,9 +56,6 @@ public abstract class Objective
     /// <summary>The paper's optimizer for the generator.</summary>
     public abstract OptimizerSpec GeneratorOptimizer { get; }
 
-    /// <summary>What −(critic loss) estimates, for plots: e.g. "W estimate" for the WGAN, "2·JS − log 4" for the GAN.</summary>
-    public virtual string CriticLossMeaning => "critic loss";
-
     public override string ToString() => Name;
 
     /// <summary>

@@ -43,7 +43,6 @@ public sealed class WganClip : Objective
     public bool OriginalSchedule { get; }
 
     public override string Name => optimizerOverride is null ? "WGAN" : $"WGAN ({optimizerOverride})";
-    public override string CriticLossMeaning => "W estimate, up to the critic's unknown Lipschitz constant K";
 
     public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels) =>
         Wgan.CriticLoss(critic, real, fake, labels);
@@ -104,7 +103,6 @@ public sealed class WganGp : Objective
     public double Beta2 { get; }
 
     public override string Name => "WGAN-GP";
-    public override string CriticLossMeaning => "W estimate (the penalty keeps the critic near 1-Lipschitz)";
 
     public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels)
     {
@@ -213,7 +211,6 @@ public sealed class WganSn : Objective
     public double Beta2 { get; }
 
     public override string Name => "WGAN-SN";
-    public override string CriticLossMeaning => "W estimate (the SN critic is at most 1-Lipschitz)";
 
     public override Tensor CriticLoss(Func<Tensor, Tensor?, Tensor> critic, Tensor real, Tensor fake, Tensor? labels) =>
         Wgan.CriticLoss(critic, real, fake, labels);

@@ -28,8 +28,6 @@ public static partial class Budgets
     public static int Gan1DHidden => 32;
     /// <summary>01: snapshot every this many steps of the 1-D GAN.</summary>
     public static int Gan1DSnapshotEvery => Profile.Pick(smoke: 25, cpu: 300, full: 500);
-    /// <summary>01: the 1-D GAN's snapshot steps 0, every, 2·every, ..., Gan1DSteps.</summary>
-    public static int[] Gan1DSnapshots => Enumerable.Range(0, Gan1DSteps / Gan1DSnapshotEvery + 1).Select(i => i * Gan1DSnapshotEvery).ToArray();
     /// <summary>01: samples per 1-D GAN snapshot (W₁ against as many data samples; the notebook computes the floor, W₁
     /// between two data samples of this size, and shows it beside the curve).</summary>
     public static int Gan1DSamples => Profile.Pick(smoke: 500, cpu: 2000, full: 5000);

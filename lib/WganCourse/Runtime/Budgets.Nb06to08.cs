@@ -43,37 +43,8 @@ public static partial class Budgets
 
     // ------------------------------------------------------------------ 07: WGAN
 
-    /// <summary>07: generator iterations of the clipped WGAN on the 8-Gaussian ring (n_critic 5; cpu ≈ 37 s). Measured with a
-    /// minimal loop: 5–7 of 8 modes at 5000 iterations depending on the seed (a mode counted when ≥ 20 of 2500 samples lie
-    /// within 3σ of it), all 8 not guaranteed at this budget; the course seed gives 6 (still rising at the end), so notebook 07
-    /// judges the no-collapse claim only in the full profile.</summary>
-    public static int WganRingSteps => Profile.Pick(smoke: 30, cpu: 5000, full: 50_000);
-    /// <summary>07: checkpoints on the ring for the W-estimate-vs-quality rank correlation (cpu: 20 checkpoints).</summary>
-    public static int WganRingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 250, full: 2500);
-    /// <summary>07: generator iterations of the clipped WGAN on MNIST (width-16 DCGAN nets, batch 64, n_critic 5; cpu ≈ 55 s).</summary>
-    public static int WganMnistSteps => Profile.Pick(smoke: 3, cpu: 400, full: 20_000);
-    /// <summary>07: width (ngf = ndf) of the DCGAN-style generator and critic of the MNIST WGAN and its GAN baseline.</summary>
-    public static int WganMnistWidth => Profile.Pick(smoke: 8, cpu: 16, full: 64);
-    /// <summary>07: checkpoints of the GAN baseline on MNIST (cpu: 8, as for the WGAN).</summary>
-    public static int GanMnistCheckpointEvery => Profile.Pick(smoke: 1, cpu: 50, full: 1000);
-    /// <summary>07: libtorch threads for the MNIST convolutions (the toy MLPs use 1).</summary>
-    public static int MnistThreads => 2;
-    /// <summary>07: the original code's 100 critic iterations for the first 25 generator iterations (and every 500th). They
-    /// cost ≈ 60 s on MNIST here, but without them the critic is far from optimal early on and its W estimate first RISES
-    /// while it learns (measured: Spearman(W estimate, FD-digits) = −0.55 over 8 checkpoints of 400 steps without, +0.98
-    /// with), so the estimate-tracks-quality claim needs them in the cpu profile too.</summary>
-    public static bool WganMnistOriginalSchedule => Profile.Pick(smoke: false, cpu: true, full: true);
-    /// <summary>07: checkpoints of the MNIST runs for the rank correlation (cpu: 8 checkpoints of the WGAN).</summary>
-    public static int WganMnistCheckpointEvery => Profile.Pick(smoke: 1, cpu: 50, full: 1000);
-    /// <summary>07: iterations of the original-GAN baseline on MNIST whose discriminator loss is correlated with quality
-    /// (DCGAN step ≈ 34 ms at width 16; cpu ≈ 14 s; the same number of generator steps as the WGAN). The claim that this loss
-    /// does NOT track quality is judged only in the full profile (it did not hold at 800 cpu steps: ρ = 0.71).</summary>
-    public static int GanMnistSteps => Profile.Pick(smoke: 3, cpu: 400, full: 20_000);
     /// <summary>07: seeds for RMSProp vs Adam(β1 = 0.5) with clipping on the ring.</summary>
     public static int OptimizerStudySeeds => Profile.Pick(smoke: 1, cpu: 3, full: 5);
-    /// <summary>07: generator iterations per seed and optimizer in that study (cpu: 3 × 2 × 500 × 7.4 ms ≈ 22 s; it is a
-    /// demonstration, not a claim, so it gets a small budget).</summary>
-    public static int OptimizerStudySteps => Profile.Pick(smoke: 20, cpu: 500, full: 20_000);
 
     /// <summary>07: seeds of the de-confounded tracking test (WGAN through the notebook's Algorithm 1 and the GAN control,
     /// each on the ring with the same networks): at every checkpoint the seeds are ranked against each other.</summary>
@@ -96,24 +67,12 @@ public static partial class Budgets
     public static int HistogramCriticSteps => Profile.Pick(smoke: 20, cpu: 1000, full: 5000);
     /// <summary>08: width of the two critics whose weight histograms are compared (2 → w → w → w → 1, the ring's critic).</summary>
     public static int HistogramCriticHidden => Profile.Pick(smoke: 32, cpu: 128, full: 512);
-    /// <summary>08: width (ngf = ndf) of the DCGAN-style generator and critic in the comparison's MNIST runs.</summary>
-    public static int ComparisonMnistWidth => Profile.Pick(smoke: 8, cpu: 16, full: 64);
     /// <summary>08: critic steps of the 12-layer probe per setting (c = 0.1, 0.01, 0.001, GP; cpu ≈ 8 s for all four).
     /// At 200 steps: c = 0.1 explodes (input-layer/output-layer activation-gradient ratio ≈ 10^2.1), 0.01 vanishes (≈ 10^−13.4),
     /// 0.001 vanishes further (≈ 10^−24), GP stays within ≈ 10^0.2.</summary>
     public static int DeepCriticSteps => Profile.Pick(smoke: 5, cpu: 200, full: 2000);
     /// <summary>08: width of the 12-layer probe critic (Gulrajani et al. use 512 on the GPU).</summary>
     public static int DeepCriticWidth => Profile.Pick(smoke: 32, cpu: 128, full: 512);
-    /// <summary>08: generator iterations of WGAN-GP on the ring (14 ms each; cpu ≈ 43 s). The comparison table's WGAN-GP run
-    /// has the same budget, so a notebook can reuse it instead of training twice. With a minimal loop, 7–8 of 8 modes
-    /// after 2500–3000 iterations (seed 2), 0 for seed 1: seed-dependent at this budget.</summary>
-    public static int GpRingSteps => Profile.Pick(smoke: 30, cpu: 3000, full: 50_000);
-    /// <summary>08: generator iterations per objective in the comparison table on the ring (GAN sat., GAN non-sat., WGAN,
-    /// WGAN-GP, WGAN-SN: 3.3 + 3.3 + 7.4 + 14.3 + 10 ms per iteration; cpu ≈ 77 s). Wall time per 1000 steps is reported from these runs.</summary>
-    public static int ComparisonSteps => Profile.Pick(smoke: 20, cpu: 2000, full: 20_000);
-    /// <summary>08: generator iterations per objective for the table's FD-digits column on MNIST (34 + 34 + 130 + 205 + 130 ms
-    /// per iteration; cpu: 100 ≈ 55 s). Too few for good digits: the cpu profile compares early training only, and says so.</summary>
-    public static int ComparisonMnistSteps => Profile.Pick(smoke: 2, cpu: 100, full: 10_000);
 
     // ------------------------------------------------------------------ 07/08: the payoff, seeds trained together
 

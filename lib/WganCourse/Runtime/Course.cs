@@ -1,4 +1,5 @@
 using TorchSharp;
+using WganCourse.Hosting;
 
 namespace WganCourse.Runtime;
 

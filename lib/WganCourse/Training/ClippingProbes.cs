@@ -31,57 +31,6 @@ public sealed record LayerGradientNorms(string Method, double? Clip, double[] We
     /// towards the input, &lt; 0 vanishing; −∞ when the input-side gradient underflowed to exactly 0 in float32.</summary>
     public double ActivationLog10Ratio => Math.Log10(ActivationGradients[0] / ActivationGradients[^1]);
 
-    /// <summary>The same ratio for the weight gradients (NaN when both are 0). Weight gradients ‖δ_l‖·‖h_l‖ combine the
-    /// backward signal with the forward activations, whose shrinking/growing partly cancel, so this ratio shows the
-    /// pathology much less than <see cref="ActivationLog10Ratio"/>.</summary>
-    public double WeightLog10Ratio => Math.Log10(WeightGradients[0] / WeightGradients[^1]);
-}
-
-/// <summary>
-/// A plain deep ReLU MLP critic without normalisation (Gulrajani et al. §3.2 use 12-layer ReLU MLPs without
-/// BatchNorm): <c>depth</c> Linear layers, ReLU between them, that also returns the inputs of every layer so their
-/// gradients can be read.
-/// </summary>
-public sealed class DeepCritic : CriticNet
-{
-    readonly ModuleList<Linear> layers;
-
-    public DeepCritic(int inputDim, int depth = 12, int width = 128) : base("DeepCritic")
-    {
-        if (inputDim < 1 || depth < 2 || width < 1)
-            throw new ArgumentOutOfRangeException(nameof(depth), $"need inputDim ≥ 1, depth ≥ 2, width ≥ 1; got {inputDim}, {depth}, {width}");
-        var list = new List<Linear> { nn.Linear(inputDim, width) };
-        for (int l = 1; l < depth - 1; l++) list.Add(nn.Linear(width, width));
-        list.Add(nn.Linear(width, 1));
-        layers = nn.ModuleList(list.ToArray());
-        RegisterComponents();
-        (InputDim, Depth, Width) = (inputDim, depth, width);
-    }
-
-    public int InputDim { get; }
-    public int Depth { get; }
-    public int Width { get; }
-
-    /// <summary>The Linear layers, input side first.</summary>
-    public IReadOnlyList<Linear> Layers => layers.ToArray();
-
-    public override Tensor forward(Tensor x) => ForwardWithInputs(x).Output;
-
-    /// <summary>The score and the input h_l of every Linear layer (h_1 = x).</summary>
-    public (Tensor Output, Tensor[] LayerInputs) ForwardWithInputs(Tensor x)
-    {
-        if (x.dim() != 2 || x.shape[1] != InputDim)
-            throw new ArgumentException($"DeepCritic expects [batch, {InputDim}] inputs, got [{string.Join(", ", x.shape)}]");
-        var inputs = new Tensor[Depth];
-        var h = x;
-        for (int l = 0; l < Depth; l++)
-        {
-            inputs[l] = h;
-            h = layers[l].call(h);
-            if (l < Depth - 1) h = nn.functional.relu(h);
-        }
-        return (h, inputs);
-    }
 }
 
 /// <summary>
@@ -179,7 +128,7 @@ public static class ClippingProbes
         fake ??= new GaussianMixture("N(0, I)", new[] { new double[real.Dim] }, new[] { 1.0 });
         if (real.Dim != fake.Dim) throw new ArgumentException($"real and fake must have the same dimension, got {real.Dim} and {fake.Dim}");
         var critic = new DeepCritic(real.Dim, depth, width);
-        SeededInit.Linears(critic, seed);
+        WeightInit.TorchDefaultFloat64(critic, seed);
         critic.to(device ?? Runtime.Devices.Current);
         // Clip once before training, as if the first critic step had happened, so c = 0.001 starts inside its box.
         objective.AfterCriticStep(critic);

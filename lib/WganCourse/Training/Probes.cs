@@ -100,20 +100,12 @@ public static class Probes
         using var opt = spec.Create(d.parameters());
         int tail = Math.Max(1, steps / 10);
         using var acc = zeros(tail, device: dev);
-        for (int i = 0; i < steps; i++)
-        {
-            Stop.ThrowIfRequested("Discriminator training", i, steps); // D and its optimizer stay at step i
-            using var scope = NewDisposeScope();
-            var loss = GanLosses.Discriminator(d.Score(real.Next(batchSize).X.to(dev), null), d.Score(fake.Next(batchSize).X.to(dev), null));
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            if (i >= steps - tail) acc[i - (steps - tail)].copy_(loss.detach());
-        }
-        var values = acc.cpu().data<float>().ToArray();
-        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
-        if (bad >= 0) throw new TrainingDivergedException(steps - tail + bad + 1, "discriminator loss", values[bad], $"D between fixed samplers; {spec}");
-        return values.Average();
+        CriticLoop.Run(opt, steps,
+            () => GanLosses.Discriminator(d.Score(real.Next(batchSize).X.to(dev), null), d.Score(fake.Next(batchSize).X.to(dev), null)),
+            () => { },
+            i => Stop.ThrowIfRequested("Discriminator training", i, steps), // D and its optimizer stay at step i
+            (i, loss) => { if (i >= steps - tail) acc[i - (steps - tail)].copy_(loss); });
+        return CriticLoop.FiniteMean(acc, steps - tail, "discriminator loss", $"D between fixed samplers; {spec}");
     }
 
     /// <summary>D(x) = σ(logit) of a 1-D discriminator at every grid point (to plot over D* and measure the error).</summary>

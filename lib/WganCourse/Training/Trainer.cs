@@ -378,31 +378,26 @@ public sealed class CriticOnly : IDisposable
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "iterations must be ≥ 1");
         using var acc = zeros(k, device: device);
-        for (int i = 0; i < k; i++)
-        {
-            if (Stop.IsRequested) // between iterations: D and its optimizer stay at iteration Iterations + i
+        CriticLoop.Run(opt, k, () =>
             {
-                Iterations += i;
+                var (xCpu, yCpu) = data.Next(BatchSize);
+                var x = xCpu.to(device);
+                var y = g.IsConditional ? (yCpu ?? throw new ArgumentException("conditional models need labelled batches")).to(device) : null;
+                Tensor fake;
+                using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0], zGen), y);
+                return objective.CriticLoss((a, b) => d.Score(a, b), x, fake, y);
+            },
+            () => objective.AfterCriticStep(d),
+            i =>
+            {
+                if (!Stop.IsRequested) return;
+                Iterations += i; // D and its optimizer stay at iteration Iterations
                 Stop.ThrowIfRequested("Critic training", Iterations, Iterations - i + k);
-            }
-            using var scope = NewDisposeScope();
-            var (xCpu, yCpu) = data.Next(BatchSize);
-            var x = xCpu.to(device);
-            var y = g.IsConditional ? (yCpu ?? throw new ArgumentException("conditional models need labelled batches")).to(device) : null;
-            Tensor fake;
-            using (no_grad()) fake = g.Generate(g.Latent((int)x.shape[0], zGen), y);
-            var loss = objective.CriticLoss((a, b) => d.Score(a, b), x, fake, y);
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            objective.AfterCriticStep(d);
-            acc[i].copy_(loss.detach());
-        }
-        var values = acc.cpu().data<float>().ToArray();
-        for (int i = 0; i < k; i++)
-            if (!float.IsFinite(values[i])) throw new TrainingDivergedException(Iterations + i + 1, "critic loss", values[i], context);
+            },
+            (i, loss) => acc[i].copy_(loss));
+        var mean = CriticLoop.FiniteMean(acc, Iterations, "critic loss", context);
         Iterations += k;
-        return values.Average();
+        return mean;
     }
 
     public void Dispose()

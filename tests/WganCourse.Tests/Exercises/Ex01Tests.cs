@@ -15,13 +15,6 @@ public class Ex01Tests
     // ---- 01.d-loss ----
 
     [Fact]
-    public void D_loss_reference_solution_passes()
-    {
-        var r = Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).mean() + F.softplus(fake).mean());
-        Assert.True(r.Passed, r.Message);
-    }
-
-    [Fact]
     public void D_loss_typical_mistakes_get_their_hints()
     {
         Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).sum() + F.softplus(fake).sum()), "summed over the batch");
@@ -35,20 +28,7 @@ public class Ex01Tests
         Fails(Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real) + F.softplus(fake).mean()), "forget to reduce");
     }
 
-    [Fact]
-    public void D_loss_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex01.DiscriminatorLoss((_, _) => throw new NotImplementedException()).Status);
-    }
-
     // ---- 01.d-star ----
-
-    [Fact]
-    public void D_star_reference_solution_passes()
-    {
-        var r = Ex01.OptimalDiscriminator((pr, pg) => where(pr + pg == 0, full_like(pr, 0.5), pr / (pr + pg)));
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void D_star_typical_mistakes_get_their_hints()
@@ -57,18 +37,5 @@ public class Ex01Tests
         Fails(Ex01.OptimalDiscriminator((pr, pg) => pr / pg), "density ratio");
         Fails(Ex01.OptimalDiscriminator((pr, pg) => pr / (pr + pg)), "0/0");
         Fails(Ex01.OptimalDiscriminator((pr, pg) => (pr / (pr + pg)).mean()), "do not reduce");
-    }
-
-    [Fact]
-    public void D_star_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex01.OptimalDiscriminator((_, _) => throw new NotImplementedException()).Status);
-    }
-
-    [Fact]
-    public void Checkers_are_listed_in_the_catalog()
-    {
-        var ids = Exercise.Catalog().Select(e => e.Id).ToList();
-        foreach (var id in new[] { "01.d-loss", "01.d-star", "02.js", "02.g-losses", "03.modes", "03.dirac-step" }) Assert.Contains(id, ids);
     }
 }

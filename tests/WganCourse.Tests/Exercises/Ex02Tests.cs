@@ -12,23 +12,16 @@ public class Ex02Tests
 {
     public Ex02Tests() => Course.Setup();
 
-    static double Kl(double[] p, double[] q)
+    internal static double Kl(double[] p, double[] q)
     {
         double s = 0;
         for (int i = 0; i < p.Length; i++) if (p[i] > 0) s += p[i] * Math.Log(p[i] / q[i]);
         return s;
     }
 
-    static double[] Mix(double[] p, double[] q) => p.Zip(q, (a, b) => (a + b) / 2).ToArray();
+    internal static double[] Mix(double[] p, double[] q) => p.Zip(q, (a, b) => (a + b) / 2).ToArray();
 
     // ---- 02.js ----
-
-    [Fact]
-    public void JS_reference_solution_passes()
-    {
-        var r = Ex02.JensenShannon((p, q) => 0.5 * Kl(p, Mix(p, q)) + 0.5 * Kl(q, Mix(p, q)));
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void JS_typical_mistakes_get_their_hints()
@@ -45,20 +38,7 @@ public class Ex02Tests
         }), "0·log 0");
     }
 
-    [Fact]
-    public void JS_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex02.JensenShannon((_, _) => throw new NotImplementedException()).Status);
-    }
-
     // ---- 02.g-losses ----
-
-    [Fact]
-    public void Generator_losses_reference_solution_passes()
-    {
-        var r = Ex02.GeneratorLosses(l => -F.softplus(l).mean(), l => F.softplus(-l).mean());
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void Generator_losses_typical_mistakes_get_their_hints()
@@ -74,7 +54,7 @@ public class Ex02Tests
     }
 
     [Fact]
-    public void Generator_losses_unfilled_stub_is_not_done()
+    public void Generator_losses_with_one_loss_unfilled_is_not_done()
     {
         Assert.Equal(ExerciseStatus.NotDone, Ex02.GeneratorLosses(_ => throw new NotImplementedException(), l => F.softplus(-l).mean()).Status);
         Assert.Equal(ExerciseStatus.NotDone, Ex02.GeneratorLosses(l => -F.softplus(l).mean(), _ => throw new NotImplementedException()).Status);

@@ -38,15 +38,9 @@ public class Ex05Tests
         Fails(Ex05.ConvTransposeOutputSize((i, k, s, p) => (i - 1) * s + 2 * p + k), "not added");
     }
 
-    [Fact]
-    public void Convt_size_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex05.ConvTransposeOutputSize((_, _, _, _) => throw new NotImplementedException()).Status);
-    }
-
     // ---- 05.dcgan-init ----
 
-    static Action<nn.Module> Init(double convStd = 0.02, double bnMean = 1, double bnStd = 0.02, bool transposed = true, bool zeroBias = true, bool uniform = false) => module =>
+    internal static Action<nn.Module> Init(double convStd = 0.02, double bnMean = 1, double bnStd = 0.02, bool transposed = true, bool zeroBias = true, bool uniform = false) => module =>
     {
         using var _ = no_grad();
         foreach (var m in module.modules())
@@ -71,13 +65,6 @@ public class Ex05Tests
     };
 
     [Fact]
-    public void Dcgan_init_reference_solution_passes()
-    {
-        var r = Ex05.DcganInit(Init());
-        Assert.True(r.Passed, r.Message);
-    }
-
-    [Fact]
     public void Dcgan_init_the_library_initialiser_passes_too()
     {
         var r = Ex05.DcganInit(m => WganCourse.Models.WeightInit.Dcgan(m, Seeds.Generator(3)));
@@ -95,12 +82,6 @@ public class Ex05Tests
         Fails(Ex05.DcganInit(Init(uniform: true)), "not normally distributed");
         var r = Ex05.DcganInit(Init(convStd: 0.2));
         Fails(r, "the paper's is 0.02");
-    }
-
-    [Fact]
-    public void Dcgan_init_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex05.DcganInit(_ => throw new NotImplementedException()).Status);
     }
 
     // ---- 05.frechet-1d ----
@@ -122,18 +103,5 @@ public class Ex05Tests
         Fails(Ex05.Frechet1D((m1, s1, m2, s2) => Math.Abs(m1 - m2) + (s1 - s2) * (s1 - s2)), "mean term");
         Fails(Ex05.Frechet1D((m1, s1, m2, s2) => (m1 - m2) * (m1 - m2) + s1 * s1 + s2 * s2), "cross term");
         Fails(Ex05.Frechet1D((m1, s1, m2, s2) => (m1 - m2) * (m1 - m2) + (s1 * s1 - s2 * s2) * (s1 * s1 - s2 * s2)), "compared the variances");
-    }
-
-    [Fact]
-    public void Frechet_1d_unfilled_stub_is_not_done()
-    {
-        Assert.Equal(ExerciseStatus.NotDone, Ex05.Frechet1D((_, _, _, _) => throw new NotImplementedException()).Status);
-    }
-
-    [Fact]
-    public void Checkers_are_listed_in_the_catalog()
-    {
-        var ids = Exercise.Catalog().Select(e => e.Id).ToList();
-        foreach (var id in new[] { "05.convt-size", "05.dcgan-init", "05.frechet-1d" }) Assert.Contains(id, ids);
     }
 }

@@ -14,13 +14,6 @@ public class Ex06Tests
     // ---- 06.w1-sorted ----
 
     [Fact]
-    public void W1_sorted_reference_solution_passes()
-    {
-        var r = Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean());
-        Assert.True(r.Passed, r.Message);
-    }
-
-    [Fact]
     public void W1_sorted_typical_mistakes_get_their_hints()
     {
         Fails(Ex06.W1Sorted((x, y) => (x - y).abs().mean()), "sorted order");
@@ -31,18 +24,7 @@ public class Ex06Tests
         Fails(Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean().unsqueeze(0).expand(3)), "shape");
     }
 
-    [Fact]
-    public void W1_sorted_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex06.W1Sorted((_, _) => throw new NotImplementedException()).Status);
-
     // ---- 06.w1-cdf ----
-
-    [Fact]
-    public void W1_cdf_reference_solution_passes()
-    {
-        var r = Ex06.W1FromCdfs((p, q, dx) => (p.cumsum(0) - q.cumsum(0)).abs().sum() * dx);
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void W1_cdf_typical_mistakes_get_their_hints()
@@ -52,20 +34,9 @@ public class Ex06Tests
         Fails(Ex06.W1FromCdfs((p, q, dx) => ((p.cumsum(0) - q.cumsum(0)).sum() * dx).abs()), "signed differences cancel");
     }
 
-    [Fact]
-    public void W1_cdf_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex06.W1FromCdfs((_, _, _) => throw new NotImplementedException()).Status);
-
     // ---- 06.plan-cost ----
 
-    static Tensor Dist(Tensor x, Tensor y) => (x.unsqueeze(1) - y.unsqueeze(0)).square().sum(dim: 2).sqrt();
-
-    [Fact]
-    public void Plan_cost_reference_solution_passes()
-    {
-        var r = Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y)).sum());
-        Assert.True(r.Passed, r.Message);
-    }
+    internal static Tensor Dist(Tensor x, Tensor y) => (x.unsqueeze(1) - y.unsqueeze(0)).square().sum(dim: 2).sqrt();
 
     [Fact]
     public void Plan_cost_typical_mistakes_get_their_hints()
@@ -76,18 +47,7 @@ public class Ex06Tests
         Fails(Ex06.PlanCost((x, y, plan) => (plan * Dist(x, y)).sum().to(float32).nan_to_num() * double.NaN), "NaN");
     }
 
-    [Fact]
-    public void Plan_cost_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex06.PlanCost((_, _, _) => throw new NotImplementedException()).Status);
-
     // ---- 06.kr-bound ----
-
-    [Fact]
-    public void Kr_bound_reference_solution_passes()
-    {
-        var r = Ex06.KrLowerBound((f, xP, xQ) => f(xP).mean() - f(xQ).mean());
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void Kr_bound_typical_mistakes_get_their_hints()
@@ -102,7 +62,4 @@ public class Ex06Tests
         Fails(Ex06.KrLowerBound((f, xP, xQ) => (f(xP).mean() - f(xQ).mean()).reshape(1)), "shape");
     }
 
-    [Fact]
-    public void Kr_bound_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex06.KrLowerBound((_, _, _) => throw new NotImplementedException()).Status);
 }

@@ -16,17 +16,6 @@ public class Ex07Tests
     // ---- 07.clip ----
 
     [Fact]
-    public void Clip_reference_solution_passes()
-    {
-        var r = Ex07.ClipWeights((critic, c) =>
-        {
-            using var _ = no_grad();
-            foreach (var p in critic.parameters()) p.clamp_(-c, c);
-        });
-        Assert.True(r.Passed, r.Message);
-    }
-
-    [Fact]
     public void Clip_typical_mistakes_get_their_hints()
     {
         Fails(Ex07.ClipWeights((critic, c) =>
@@ -52,18 +41,7 @@ public class Ex07Tests
         Fails(Ex07.ClipWeights((critic, c) => { foreach (var p in critic.parameters()) p.clamp_(-c, c); }), "no_grad");
     }
 
-    [Fact]
-    public void Clip_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex07.ClipWeights((_, _) => throw new NotImplementedException()).Status);
-
     // ---- 07.critic-loss ----
-
-    [Fact]
-    public void Critic_loss_reference_solution_passes()
-    {
-        var r = Ex07.CriticLoss((real, fake) => fake.mean() - real.mean());
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void Critic_loss_typical_mistakes_get_their_hints()
@@ -74,29 +52,18 @@ public class Ex07Tests
         Fails(Ex07.CriticLoss((real, fake) => fake - real), "reduce");
     }
 
-    [Fact]
-    public void Critic_loss_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex07.CriticLoss((_, _) => throw new NotImplementedException()).Status);
-
     // ---- 07.train ----
 
-    static void Clip(nn.Module critic, double c)
+    internal static void Clip(nn.Module critic, double c)
     {
         using var _ = no_grad();
         foreach (var p in critic.parameters()) p.clamp_(-c, c);
     }
 
-    static Objective Wgan(Func<Tensor, Tensor, Tensor>? critic = null, Func<Tensor, Tensor>? generator = null, Action<nn.Module>? after = null,
+    internal static Objective Wgan(Func<Tensor, Tensor, Tensor>? critic = null, Func<Tensor, Tensor>? generator = null, Action<nn.Module>? after = null,
                           int nCritic = 5, OptimizerSpec? optimizer = null) =>
         Objective.From(critic ?? ((real, fake) => fake.mean() - real.mean()), generator ?? (fake => -fake.mean()),
                        optimizer ?? OptimizerSpec.RmsProp(5e-5), after ?? (f => Clip(f, 0.01)), nCritic);
-
-    [Fact]
-    public void Train_reference_solution_passes()
-    {
-        var r = Ex07.Train(() => Wgan());
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void Train_typical_mistakes_get_their_hints()
@@ -109,18 +76,7 @@ public class Ex07Tests
         Fails(Ex07.Train(() => Wgan(critic: (r, f) => F.softplus(-r).mean() + F.softplus(f).mean())), "differs");
     }
 
-    [Fact]
-    public void Train_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex07.Train(() => throw new NotImplementedException()).Status);
-
     // ---- 07.generator-loss ----
-
-    [Fact]
-    public void Generator_loss_reference_solution_passes()
-    {
-        var r = Ex07.GeneratorLoss(fake => -fake.mean());
-        Assert.True(r.Passed, r.Message);
-    }
 
     [Fact]
     public void Generator_loss_typical_mistakes_get_their_hints()
@@ -130,7 +86,4 @@ public class Ex07Tests
         Fails(Ex07.GeneratorLoss(fake => -fake.sum()), "summed");
     }
 
-    [Fact]
-    public void Generator_loss_unfilled_stub_is_not_done() =>
-        Assert.Equal(ExerciseStatus.NotDone, Ex07.GeneratorLoss(_ => throw new NotImplementedException()).Status);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Xunit;
+using WganCourse.Hosting;
 
 namespace WganCourse.Tests.Notebooks;
 
@@ -67,7 +68,7 @@ public class PinDriftTests
     [Fact]
     public void The_library_pins_the_libtorch_version_it_loads()
     {
-        foreach (var rid in WganCourse.Runtime.NativeSetup.SupportedRids)
-            Assert.Equal(WganCourse.Runtime.NativeSetup.LibTorchVersion, Pins()["libtorch-cpu-" + rid]);
+        foreach (var rid in WganCourse.Hosting.NativeSetup.SupportedRids)
+            Assert.Equal(WganCourse.Hosting.NativeSetup.LibTorchVersion, Pins()["libtorch-cpu-" + rid]);
     }
 }

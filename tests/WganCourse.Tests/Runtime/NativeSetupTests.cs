@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using WganCourse.Runtime;
 using Xunit;
+using WganCourse.Hosting;
 
 namespace WganCourse.Tests.Runtime;
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using WganCourse.Runtime;
 using Xunit;
+using WganCourse.Hosting;
 
 namespace WganCourse.Tests.Runtime;
 

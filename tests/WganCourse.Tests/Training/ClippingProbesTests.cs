@@ -1,4 +1,5 @@
 using TorchSharp;
+using WganCourse.Models;
 using WganCourse.Objectives;
 using WganCourse.Training;
 using WganCourse.Runtime;

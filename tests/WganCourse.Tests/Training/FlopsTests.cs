@@ -4,6 +4,7 @@ using WganCourse.Runtime;
 using WganCourse.Training;
 using Xunit;
 using static TorchSharp.torch;
+using WganCourse.Hosting;
 
 namespace WganCourse.Tests.Training;
 

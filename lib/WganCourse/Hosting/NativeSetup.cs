@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace WganCourse.Runtime;
+namespace WganCourse.Hosting;
 
 /// <summary>The native files of one platform: which packages hold them and how they are named.</summary>
 /// <param name="Rid">.NET runtime identifier (linux-x64, win-x64, osx-arm64).</param>

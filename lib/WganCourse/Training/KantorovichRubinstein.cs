@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using WganCourse.Data;
 using WganCourse.Divergences;
@@ -94,13 +93,13 @@ public static class KantorovichRubinstein
     }
 
     /// <summary>The default critic for toy data: dim → width → width → 1 with ReLU (the WGAN/WGAN-GP toy critics' shape),
-    /// initialised from <paramref name="seed"/> alone (see <see cref="SeededInit"/>).</summary>
-    public static TorchSharp.Modules.Sequential ToyCritic(int dim, int width = 64, int seed = Runtime.Seeds.Default, Device? device = null)
+    /// initialised from <paramref name="seed"/> alone (<see cref="WeightInit.TorchDefaultFloat64"/>); with
+    /// <paramref name="spectralNorm"/> its layers are wrapped after the weights are drawn.</summary>
+    public static MlpCritic ToyCritic(int dim, int width = 64, int seed = Runtime.Seeds.Default, Device? device = null,
+        bool spectralNorm = false)
     {
         if (dim < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"dim and width must be ≥ 1, got {dim} and {width}");
-        var critic = nn.Sequential(("fc1", nn.Linear(dim, width)), ("relu1", nn.ReLU()), ("fc2", nn.Linear(width, width)), ("relu2", nn.ReLU()),
-            ("out", nn.Linear(width, 1)));
-        SeededInit.Linears(critic, seed);
+        var critic = new MlpCritic(dim, width, layers: 2, MlpActivation.ReLU, spectralNorm, init: net => WeightInit.TorchDefaultFloat64(net, seed));
         critic.to(device ?? Runtime.Devices.Current);
         return critic;
     }
@@ -137,7 +136,7 @@ public static class KantorovichRubinstein
         if (p.Dim != q.Dim) throw new ArgumentException($"P and Q must have the same dimension, got {p.Dim} and {q.Dim}");
         if (steps < 0 || batch < 1 || evalSamples < 2 || historyEvery < 0)
             throw new ArgumentOutOfRangeException(nameof(steps), $"need steps ≥ 0, batch ≥ 1, evalSamples ≥ 2, historyEvery ≥ 0; got {steps}, {batch}, {evalSamples}, {historyEvery}");
-        critic ??= objective is WganSn ? SpectralNorm.Apply(ToyCritic(p.Dim, seed: seed)) : ToyCritic(p.Dim, seed: seed);
+        critic ??= ToyCritic(p.Dim, seed: seed, spectralNorm: objective is WganSn);
         var device = critic.parameters().First().device;
 
         var evalGen = Runtime.Seeds.Generator(seed + 3);
@@ -193,7 +192,7 @@ public static class KantorovichRubinstein
             _ => { }, OptimizerSpec.Adam(discriminatorLearningRate, 0.5, 0.999), steps, batch, seed, null);
 
         criticObjective ??= ClippedCriticObjective();
-        var critic = criticObjective is WganSn ? SpectralNorm.Apply(ToyCritic(1, seed: seed + 1)) : ToyCritic(1, seed: seed + 1);
+        var critic = ToyCritic(1, seed: seed + 1, spectralNorm: criticObjective is WganSn);
         TrainCritic(critic, real, fake, (f, x, y) => criticObjective.CriticLoss((t, _) => f.call(t), x, y, null),
             criticObjective.AfterCriticStep, criticObjective.CriticOptimizer, steps, batch, seed + 1, null);
 
@@ -232,28 +231,16 @@ public static class KantorovichRubinstein
         using var optimizer = optimizerSpec.Create(critic.parameters());
         critic.train();
         onStep?.Invoke(0);
-        var clock = Stopwatch.StartNew();
-        double paused = 0;
-        for (int step = 1; step <= steps; step++)
-        {
-            Runtime.Stop.ThrowIfRequested("Critic training", step - 1, steps); // the critic stays at step − 1
-            using (var scope = NewDisposeScope())
+        return CriticLoop.Run(optimizer, steps,
+            () =>
             {
                 var x = p.Sample(batch, gen).to(device);
                 var y = q.Sample(batch, gen).to(device);
-                optimizer.zero_grad();
-                loss(critic, x, y).backward();
-                optimizer.step();
-                afterStep(critic);
-            }
-            if (onStep is not null)
-            {
-                var t = clock.Elapsed.TotalSeconds;
-                onStep(step);
-                paused += clock.Elapsed.TotalSeconds - t; // progress evaluation is not training time
-            }
-        }
-        return clock.Elapsed.TotalSeconds - paused;
+                return loss(critic, x, y);
+            },
+            () => afterStep(critic),
+            i => Runtime.Stop.ThrowIfRequested("Critic training", i, steps), // the critic stays at step i
+            onStep: onStep);
     }
 
     /// <summary>E_x[f] − E_y[f] without gradients, in eval mode (spectral-norm estimates are not advanced).</summary>
@@ -313,32 +300,5 @@ public static class KantorovichRubinstein
                     slope.abs().reshape(-1).to_type(float64).cpu().data<double>().ToArray());
         }
         finally { if (wasTraining) critic.train(); }
-    }
-}
-
-/// <summary>
-/// PyTorch's default Linear initialisation, U(−1/√fan_in, 1/√fan_in) for weight and bias, drawn from a private
-/// generator: libtorch's global generator is shared by everything in the process (parallel tests, other cells), so
-/// <c>manual_seed</c> followed by <c>nn.Linear</c> is not reproducible there.
-/// </summary>
-public static class SeededInit
-{
-    /// <summary>Re-initialises every Linear inside <paramref name="module"/> from <paramref name="seed"/>.</summary>
-    public static void Linears(nn.Module module, int seed)
-    {
-        ArgumentNullException.ThrowIfNull(module);
-        var gen = Runtime.Seeds.Generator(seed);
-        using var _ = no_grad();
-        foreach (var linear in module.modules().OfType<TorchSharp.Modules.Linear>())
-        {
-            double bound = 1 / Math.Sqrt(linear.in_features);
-            foreach (var p in new[] { linear.weight, linear.bias })
-            {
-                if (p is null) continue;
-                using var u = rand(p.shape, dtype: float64, generator: gen);
-                using var values = (u * 2 - 1) * bound;
-                p.copy_(values);
-            }
-        }
     }
 }

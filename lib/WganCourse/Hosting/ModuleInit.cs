@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using WganCourse.Runtime;
 
-namespace WganCourse.Runtime;
+namespace WganCourse.Hosting;
 
 static class ModuleInit
 {

@@ -1,8 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using WganCourse.Training;
 using static TorchSharp.torch;
 
-namespace WganCourse.Training;
+namespace WganCourse.Hosting;
 
 /// <summary>
 /// Floating-point operation counts of a training step, from the layer shapes (for the bench's GFLOP/s).

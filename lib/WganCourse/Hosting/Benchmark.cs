@@ -6,8 +6,9 @@ using WganCourse.Models;
 using WganCourse.Objectives;
 using WganCourse.Runtime;
 using static TorchSharp.torch;
+using WganCourse.Training;
 
-namespace WganCourse.Training;
+namespace WganCourse.Hosting;
 
 /// <summary>
 /// One training setup to time: objective, models, data and batch size, each built fresh (and seeded) on demand, so

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace WganCourse.Runtime;
+namespace WganCourse.Hosting;
 
 /// <summary>
 /// Just enough of ELF64 (little-endian) to read and weaken symbol-version requirements.

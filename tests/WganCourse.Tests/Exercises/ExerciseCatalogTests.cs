@@ -1,0 +1,94 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using WganCourse.Exercises;
+using WganCourse.Runtime;
+using Xunit;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace WganCourse.Tests.Exercises;
+
+/// <summary>What every checker must do, over <see cref="Exercise.Catalog"/>: accept the reference solution and report an
+/// unfilled stub as not done. The named-mistake cases stay in the per-notebook ExNNTests.</summary>
+public class ExerciseCatalogTests
+{
+    public ExerciseCatalogTests() => Course.Setup();
+
+    /// <summary>The reference solution of every catalogued exercise (as in notebooks/solutions).</summary>
+    static readonly Dictionary<string, Func<ExerciseResult>> References = new()
+    {
+        ["00.mean-square"] = () => Ex00.MeanSquare(x => x.square().mean()),
+        ["01.d-loss"] = () => Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).mean() + F.softplus(fake).mean()),
+        ["01.d-star"] = () => Ex01.OptimalDiscriminator((pr, pg) => where(pr + pg == 0, full_like(pr, 0.5), pr / (pr + pg))),
+        ["02.js"] = () => Ex02.JensenShannon((p, q) =>
+            0.5 * Ex02Tests.Kl(p, Ex02Tests.Mix(p, q)) + 0.5 * Ex02Tests.Kl(q, Ex02Tests.Mix(p, q))),
+        ["02.g-losses"] = () => Ex02.GeneratorLosses(l => -F.softplus(l).mean(), l => F.softplus(-l).mean()),
+        ["03.modes"] = () => Ex03.ModesCovered(Ex03Tests.Modes((d, s) => d <= 3 * s)),
+        ["03.dirac-step"] = () => Ex03.DiracStep((theta, psi, h) =>
+            (theta - h * Ex03Tests.FPrime(psi * theta) * psi, psi + h * Ex03Tests.FPrime(psi * theta) * theta)),
+        ["03.kl-minus-2js"] = () => Ex03.KlMinus2Js((pg, pr, dx) =>
+            Ex03KlMinus2JsTests.Kl(pg, pr, dx) - 2 * Ex03KlMinus2JsTests.Js(pg, pr, dx)),
+        ["04.one-hot"] = () => Ex04.OneHot(Ex04Tests.Validated),
+        ["04.conditional-input"] = () => Ex04.ConditionalInput((z, y) => cat(new[] { z, Ex04Tests.OneHot10(y) }, 1)),
+        ["04.per-class"] = () => Ex04.PerClassAccuracy(Ex04Tests.Reference),
+        ["04.mismatch"] = () => Ex04.MismatchLoss(Ex04Tests.MatchLoss),
+        ["05.convt-size"] = () => Ex05.ConvTransposeOutputSize((i, k, s, p) => (i - 1) * s - 2 * p + k),
+        ["05.dcgan-init"] = () => Ex05.DcganInit(Ex05Tests.Init()),
+        ["05.frechet-1d"] = () => Ex05.Frechet1D((m1, s1, m2, s2) => (m1 - m2) * (m1 - m2) + (s1 - s2) * (s1 - s2)),
+        ["06.w1-sorted"] = () => Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean()),
+        ["06.w1-cdf"] = () => Ex06.W1FromCdfs((p, q, dx) => (p.cumsum(0) - q.cumsum(0)).abs().sum() * dx),
+        ["06.plan-cost"] = () => Ex06.PlanCost((x, y, plan) => (plan * Ex06Tests.Dist(x, y)).sum()),
+        ["06.kr-bound"] = () => Ex06.KrLowerBound((f, xP, xQ) => f(xP).mean() - f(xQ).mean()),
+        ["07.clip"] = () => Ex07.ClipWeights(Ex07Tests.Clip),
+        ["07.critic-loss"] = () => Ex07.CriticLoss((real, fake) => fake.mean() - real.mean()),
+        ["07.train"] = () => Ex07.Train(() => Ex07Tests.Wgan()),
+        ["07.generator-loss"] = () => Ex07.GeneratorLoss(fake => -fake.mean()),
+        ["08.interpolates"] = () => Ex08.Interpolates((real, fake, eps) => eps * real + (1 - eps) * fake),
+        ["08.gradient-penalty"] = () => Ex08.GradientPenalty(Ex08Tests.Reference),
+        ["08.power-iteration"] = () => Ex08.PowerIteration(Ex08Tests.Sigma),
+    };
+
+    static Dictionary<string, MethodInfo> Checkers() =>
+        typeof(Exercise).Assembly.GetTypes().SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Select(m => (m, a: m.GetCustomAttribute<ExerciseAttribute>())).Where(p => p.a is not null)
+            .ToDictionary(p => p.a!.Id, p => p.m);
+
+    public static TheoryData<string> Ids() => new(Exercise.Catalog().Select(e => e.Id));
+
+    [Fact]
+    public void Every_catalogued_exercise_has_a_reference_solution_here_and_no_other()
+    {
+        var catalogue = Exercise.Catalog().Select(e => e.Id).ToHashSet();
+        Assert.Equal(catalogue.Order(), References.Keys.Order());
+        Assert.True(catalogue.Count >= 26, $"only {catalogue.Count} exercises catalogued");
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Reference_solution_passes(string id)
+    {
+        var r = References[id]();
+        Assert.Equal(id, r.Id);
+        Assert.True(r.Passed, r.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Unfilled_stub_is_not_done(string id)
+    {
+        // every argument is the notebook's stub: a function whose body is `throw new NotImplementedException()`
+        var checker = Checkers()[id];
+        var args = checker.GetParameters().Select(p => Stub(p.ParameterType)).ToArray();
+        var r = (ExerciseResult)checker.Invoke(null, args)!;
+        Assert.Equal(id, r.Id);
+        Assert.Equal(ExerciseStatus.NotDone, r.Status);
+    }
+
+    static Delegate Stub(Type delegateType)
+    {
+        var invoke = delegateType.GetMethod("Invoke") ?? throw new ArgumentException($"{delegateType} is not a delegate");
+        var ps = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+        var body = Expression.Throw(Expression.New(typeof(NotImplementedException)), invoke.ReturnType);
+        return Expression.Lambda(delegateType, body, ps).Compile();
+    }
+}
