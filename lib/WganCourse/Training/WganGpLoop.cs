@@ -28,11 +28,11 @@ public static class WganGpLoop
         int nCritic = 5, Action<int> afterStep = null)
     {
         int K = seeds.Count; var dev = Devices.Current;
-        Seeds.Set(seeds[0]); g.to(dev); f.to(dev);               // ε comes from the global stream
+        Seeds.Set(seeds[0]); g.to(dev); f.to(dev);         // ε comes from the global stream
         for (int k = 0; k < K; k++) data[k].Reset(seeds[k]);
         var zStreams = seeds.Select(s => Seeds.Generator(Trainer.LatentSeed(s))).ToArray();
         torch.Tensor Z() => torch.stack(zStreams.Select(s => torch.randn(m, g.InDim, generator: s))
-            .ToArray()).to(dev);                                 // z for every copy, [K, m, latent]
+            .ToArray()).to(dev);                           // z of every copy, [K, m, latent]
         using var optF = torch.optim.Adam(f.parameters(), alpha, beta1, beta2);
         using var optG = torch.optim.Adam(g.parameters(), alpha, beta1, beta2);
         var (criticLoss, generatorLoss) = (new List<double>(), new List<double>());
@@ -45,24 +45,24 @@ public static class WganGpLoop
                 var x = torch.stack(data.Select(d => d.Next(m).X).ToArray()).to(dev);
                 torch.Tensor fake;
                 using (torch.no_grad()) fake = g.call(Z());
-                var wgan = f.call(fake).mean() - f.call(x).mean();       // E D(x̃) − E D(x)
-                var eps = torch.rand(K, m, 1, device: dev);               // ε ~ U[0, 1] per sample
-                var xhat = (eps * x + (1 - eps) * fake).requires_grad_(); // εx + (1 − ε)x̃
+                var wgan = f.call(fake).mean() - f.call(x).mean();        // mean D(fake) − mean D(x)
+                var eps = torch.rand(K, m, 1, device: dev);                // ε ~ U[0, 1] per sample
+                var xhat = (eps * x + (1 - eps) * fake).requires_grad_();  // on the segment x–fake
                 var grad = torch.autograd.grad(new[] { f.call(xhat).sum() }, new[] { xhat },
-                    retain_graph: true, create_graph: true)[0]; // ∇x̂ D(x̂), differentiable in w
-                var norm = grad.norm(dim: 2);  // L2 norm of each sample's gradient (dim 2, not p = 2)
+                    retain_graph: true, create_graph: true)[0];           // differentiable in w
+                var norm = grad.norm(dim: 2);   // L2 norm of each sample's gradient (dim 2, not p = 2)
                 var loss = wgan + lambda * (norm - 1).square().mean();
-                optF.zero_grad(); (loss * K).backward(); optF.step(); // × K: sum over copies
+                optF.zero_grad(); (loss * K).backward(); optF.step();     // × K: sum over copies
                 sum += loss.item<float>();
             }
             using (var scope = torch.NewDisposeScope())
             {
-                var loss = -f.call(g.call(Z())).mean();                     // −E D(g(z))
-                optG.zero_grad(); (loss * K).backward(); optG.step(); // × K: sum over copies
+                var loss = -f.call(g.call(Z())).mean();                    // −mean D(g(z))
+                optG.zero_grad(); (loss * K).backward(); optG.step();     // × K: sum over copies
                 criticLoss.Add(sum / nCritic); generatorLoss.Add(loss.item<float>());
             }
             afterStep?.Invoke(step + 1);
-            Stop.ThrowIfRequested("WGAN-GP", step + 1, steps); // the stop button
+            Stop.ThrowIfRequested("WGAN-GP", step + 1, steps);            // the stop button
         }
         return (criticLoss, generatorLoss);
     }
