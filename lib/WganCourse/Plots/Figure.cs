@@ -44,6 +44,11 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
         var style = fluid ? $"width:100%;max-width:{width}px;aspect-ratio:{width}/{height}" : $"width:{width}px;height:{height}px";
         var size = fluid ? "fig.layout.autosize=true;delete fig.layout.width;delete fig.layout.height;"
                          : $"fig.layout.width={width};fig.layout.height={height};";
+        // plotly's default margins (80 px a side, 100 on top) and a legend at the right leave a small chart almost
+        // no plot area: tighter margins and the legend below, unless the chart set its own
+        if (!ShowsModeBar)
+            size += "if(!fig.layout.margin)fig.layout.margin={l:55,r:15,t:45,b:45};" +
+                    "if(!fig.layout.legend)fig.layout.legend={orientation:'h',x:0,y:-0.3,yanchor:'top'};";
         var config = $"{{responsive:true, displaylogo:false, displayModeBar:{(ShowsModeBar ? "'hover'" : "false")}}}";
         return $"<div id=\"{id}\" style=\"{style}\"></div>\n<script type=\"text/javascript\">(function(){{" +
                $"var fig={Json};var el=document.getElementById('{id}');fig.layout=fig.layout||{{}};{size}" +
@@ -66,14 +71,17 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
 }
 
 /// <summary>
-/// Several displays side by side, each with an optional caption. Charts of one size (small multiples: one picture per
-/// seed or per snapshot) go in a grid of <see cref="Columns"/> equal columns that shrink to fit the notebook's width,
+/// Several displays side by side, each with an optional caption. Small charts of one size (small multiples: one picture
+/// per seed or per snapshot) go in a grid of <see cref="Columns"/> equal columns that shrink to fit the notebook's width,
 /// so five seeds stay in one line instead of wrapping 4 + 1; anything else wraps as it comes.
 /// </summary>
 public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>? captions = null, int? columns = null)
     : IHtmlDisplay
 {
-    /// <summary>The grid's columns when every item is a chart of the same size (null: the items wrap freely).
+    /// <summary>Small multiples are charts of one size, at most this wide (a picture per seed or per snapshot).</summary>
+    public const int SmallMultipleMaxWidth = 300;
+
+    /// <summary>The grid's columns when every item is a small multiple (null: the items wrap freely, at their size).
     /// By default up to 5 in a line, and for more items a count that fills every line (6 → 3, 8 → 4, 10 → 5).</summary>
     public int? Columns
     {
@@ -83,6 +91,7 @@ public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>
             var figures = items.OfType<Figure>().ToList();
             if (items.Count < 2 || figures.Count != items.Count) return null;
             if (figures.Any(f => f.Width != figures[0].Width || f.Height != figures[0].Height)) return null;
+            if (figures[0].Width > SmallMultipleMaxWidth) return null; // larger charts keep their size and wrap
             int n = items.Count;
             return n <= 5 ? n : new[] { 5, 4, 3 }.FirstOrDefault(k => n % k == 0, 5);
         }

@@ -62,6 +62,10 @@ public class RowLayoutTests
             Assert.Contains("display:flex;flex-wrap:wrap", row.ToHtml());
             Assert.Contains("fig.layout.width=200;fig.layout.height=200;", row.ToHtml());
         }
+        // larger charts (e.g. four 330 px line charts) keep their size: shrunk, their plot area would vanish
+        var large = new Row(Enumerable.Range(0, 4).Select(_ => (IHtmlDisplay)Picture(Row.SmallMultipleMaxWidth + 1)).ToList());
+        Assert.Null(large.Columns);
+        Assert.Contains("display:flex;flex-wrap:wrap", large.ToHtml());
         Assert.Equal(3, new Row(new IHtmlDisplay[] { Picture(), Picture() }, columns: 3).Columns); // asked for
     }
 
@@ -71,6 +75,9 @@ public class RowLayoutTests
         Assert.Contains("displayModeBar:false", Picture(200).ToHtml());
         Assert.Contains("displayModeBar:false", Picture(Figure.ModeBarMinWidth - 1).ToHtml());
         Assert.Contains("displayModeBar:'hover'", Picture(Figure.ModeBarMinWidth).ToHtml());
-        Assert.Contains("displayModeBar:'hover'", Charts.Lines("t", "x", "y", new[] { Series.Of("s", new[] { 1.0, 2 }) }).ToHtml());
+        var lines = Charts.Lines("t", "x", "y", new[] { Series.Of("s", new[] { 1.0, 2 }) });
+        Assert.Contains("displayModeBar:'hover'", lines.ToHtml());
+        Assert.DoesNotContain("fig.layout.legend=", lines.ToHtml());
+        Assert.Contains("fig.layout.legend={orientation:'h'", lines.WithSize(330, 300).ToHtml()); // small: legend below
     }
 }
