@@ -25,12 +25,34 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     /// <summary>The plotly figure JSON (data + layout) as Plotly.NET writes it.</summary>
     public string Json => GenericChart.toFigureJson(chart);
 
-    public string ToHtml()
+    /// <summary>Narrower than this, a chart shows no mode bar: on a small chart plotly's zoom/pan/download buttons
+    /// sit on top of the title, and zooming a thumbnail is not worth it (double-click still resets the axes).</summary>
+    public const int ModeBarMinWidth = 450;
+
+    /// <summary>Whether the chart shows plotly's mode bar (see <see cref="ModeBarMinWidth"/>).</summary>
+    public bool ShowsModeBar => width >= ModeBarMinWidth;
+
+    public string ToHtml() => ToHtml(fluid: false);
+
+    /// <summary>
+    /// The chart as HTML. <paramref name="fluid"/>: the chart fills the width of its container, at most
+    /// <see cref="Width"/>, keeping its aspect ratio (how a <see cref="Row"/> grid fits n charts in one line).
+    /// </summary>
+    public string ToHtml(bool fluid)
     {
         var id = "wgan-plot-" + Guid.NewGuid().ToString("N")[..12];
-        return $"<div id=\"{id}\" style=\"width:{width}px;height:{height}px\"></div>\n<script type=\"text/javascript\">(function(){{" +
-               $"var fig={Json};var el=document.getElementById('{id}');fig.layout=fig.layout||{{}};fig.layout.width={width};fig.layout.height={height};" +
-               "function draw(){ if(window.Plotly){ window.Plotly.newPlot(el, fig.data, fig.layout, {responsive:true, displaylogo:false}); return true;} return false; }" +
+        var style = fluid ? $"width:100%;max-width:{width}px;aspect-ratio:{width}/{height}" : $"width:{width}px;height:{height}px";
+        var size = fluid ? "fig.layout.autosize=true;delete fig.layout.width;delete fig.layout.height;"
+                         : $"fig.layout.width={width};fig.layout.height={height};";
+        // plotly's default margins (80 px a side, 100 on top) and a legend at the right leave a small chart almost
+        // no plot area: tighter margins and the legend below, unless the chart set its own
+        if (!ShowsModeBar)
+            size += "if(!fig.layout.margin)fig.layout.margin={l:55,r:15,t:45,b:45};" +
+                    "if(!fig.layout.legend)fig.layout.legend={orientation:'h',x:0,y:-0.3,yanchor:'top'};";
+        var config = $"{{responsive:true, displaylogo:false, displayModeBar:{(ShowsModeBar ? "'hover'" : "false")}}}";
+        return $"<div id=\"{id}\" style=\"{style}\"></div>\n<script type=\"text/javascript\">(function(){{" +
+               $"var fig={Json};var el=document.getElementById('{id}');fig.layout=fig.layout||{{}};{size}" +
+               $"function draw(){{ if(window.Plotly){{ window.Plotly.newPlot(el, fig.data, fig.layout, {config}); return true;}} return false; }}" +
                "if(!draw()){ var n=0; var t=setInterval(function(){ if(draw()||++n>50){ clearInterval(t); if(!window.Plotly) el.innerHTML='<i>plotly.js is not loaded: run the setup cell (first cell) of this notebook.</i>'; } }, 100); }" +
                "})();</script>";
     }
@@ -48,14 +70,50 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     }
 }
 
-/// <summary>Several displays side by side (wrapping to new rows), each with an optional caption.</summary>
-public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>? captions = null) : IHtmlDisplay
+/// <summary>
+/// Several displays side by side, each with an optional caption. Small charts of one size (small multiples: one picture
+/// per seed or per snapshot) go in a grid of <see cref="Columns"/> equal columns that shrink to fit the notebook's width,
+/// so five seeds stay in one line instead of wrapping 4 + 1; anything else wraps as it comes.
+/// </summary>
+public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>? captions = null, int? columns = null)
+    : IHtmlDisplay
 {
-    public string ToHtml() =>
-        "<div style=\"display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start\">" +
-        string.Concat(items.Select((it, i) => "<div>" + it.ToHtml() +
-            (captions is not null && i < captions.Count ? $"<div style=\"text-align:center;font-family:sans-serif;font-size:12px\">{WebUtility.HtmlEncode(captions[i])}</div>" : "") + "</div>")) +
-        "</div>";
+    /// <summary>Small multiples are charts of one size, at most this wide (a picture per seed or per snapshot).</summary>
+    public const int SmallMultipleMaxWidth = 300;
+
+    /// <summary>The grid's columns when every item is a small multiple (null: the items wrap freely, at their size).
+    /// By default up to 5 in a line, and for more items a count that fills every line (6 → 3, 8 → 4, 10 → 5).</summary>
+    public int? Columns
+    {
+        get
+        {
+            if (columns is int c) return Math.Max(1, c);
+            var figures = items.OfType<Figure>().ToList();
+            if (items.Count < 2 || figures.Count != items.Count) return null;
+            if (figures.Any(f => f.Width != figures[0].Width || f.Height != figures[0].Height)) return null;
+            if (figures[0].Width > SmallMultipleMaxWidth) return null; // larger charts keep their size and wrap
+            int n = items.Count;
+            return n <= 5 ? n : new[] { 5, 4, 3 }.FirstOrDefault(k => n % k == 0, 5);
+        }
+    }
+
+    public string ToHtml()
+    {
+        string Caption(int i) => captions is not null && i < captions.Count
+            ? $"<div style=\"text-align:center;font-family:sans-serif;font-size:12px\">{WebUtility.HtmlEncode(captions[i])}</div>"
+            : "";
+        if (Columns is int k)
+        {
+            int widest = items.OfType<Figure>().Select(f => f.Width).DefaultIfEmpty(300).Max();
+            return $"<div style=\"display:grid;grid-template-columns:repeat({k}, minmax(0, {widest}px));gap:8px;align-items:start\">" +
+                   string.Concat(items.Select((it, i) => "<div style=\"min-width:0\">" +
+                       (it is Figure f ? f.ToHtml(fluid: true) : it.ToHtml()) + Caption(i) + "</div>")) +
+                   "</div>";
+        }
+        return "<div style=\"display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start\">" +
+               string.Concat(items.Select((it, i) => "<div>" + it.ToHtml() + Caption(i) + "</div>")) +
+               "</div>";
+    }
 }
 
 /// <summary>A small HTML table (header + rows) for results such as the comparison table of notebook 08.</summary>

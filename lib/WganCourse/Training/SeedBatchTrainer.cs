@@ -220,7 +220,7 @@ public static class SeedBatchTrainer
         return z.to(device).MoveToOuterDisposeScope();
     }
 
-    static SeedBatchSnapshot Snapshot(SeedBatchMlp g, int step, SeedBatchOptions o, Device device)
+    internal static SeedBatchSnapshot Snapshot(SeedBatchMlp g, int step, SeedBatchOptions o, Device device)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
