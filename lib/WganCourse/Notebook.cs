@@ -19,6 +19,7 @@ public static class Notebook
             if (Kernel.RegisterHtml(t, o => ((IHtmlDisplay)o).ToHtml())) registered++;
         // students' own Plotly.NET / Plotly.NET.CSharp charts: drawn with the page's plotly.js, no CDN
         if (Kernel.RegisterHtml(typeof(Plotly.NET.GenericChart), o => Figure.OfChart((Plotly.NET.GenericChart)o).ToHtml())) registered++;
+        Kernel.CatchInterrupt(); // Jupyter's interrupt = the stop button, not a dead kernel
         var stale = BuildCheck.Stale(typeof(Notebook).Assembly.Location);
         return new SetupReport(line, Kernel.IsInteractive && registered > 0, stale);
     }

@@ -48,7 +48,15 @@ public static class NotebookExecutor
         var dir = Path.Combine(packages, "microsoft.dotnet-interactive", version, "tools");
         string? Find() => Directory.Exists(dir) ? Directory.GetFiles(dir, "Microsoft.DotNet.Interactive.App.dll", SearchOption.AllDirectories).FirstOrDefault() : null;
         var app = Find();
-        if (app is null) { Run("dotnet", "tool restore", Repo.Root); app = Find(); }
+        if (app is null)
+        {
+            try { Run("dotnet", "tool restore", Repo.Root); }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException(Tools.ToolRestoreFailed(version, e.Message, Repo.Root, Tools.CurrentOs), e);
+            }
+            app = Find();
+        }
         return app ?? throw new InvalidOperationException($"dotnet-interactive {version} is not restored: run `dotnet tool restore` in the repository.");
     }
 

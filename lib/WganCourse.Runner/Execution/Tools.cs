@@ -58,6 +58,24 @@ public static class Tools
     public static OSPlatform CurrentOs =>
         OperatingSystem.IsWindows() ? OSPlatform.Windows : OperatingSystem.IsMacOS() ? OSPlatform.OSX : OSPlatform.Linux;
 
+    /// <summary>One line for a failed `dotnet tool restore` of the pinned kernel: offline (NuGet unreachable) or
+    /// another cause, with the fix for <paramref name="os"/>.</summary>
+    public static string ToolRestoreFailed(string version, string output, string repo, OSPlatform os)
+    {
+        var cache = os == OSPlatform.Windows ? @"%USERPROFILE%\.nuget\packages" : "~/.nuget/packages";
+        var offline = new[] { "Unable to load the service index", "NU1301", "No such host", "Name or service not known",
+                              "nodename nor servname", "Connection refused", "timed out" }
+            .Any(m => output.Contains(m, StringComparison.OrdinalIgnoreCase));
+        var source = System.Text.RegularExpressions.Regex.Match(output, @"source (\S+?)\.?(\s|$)").Groups[1].Value;
+        return offline
+            ? $"the pinned kernel (dotnet-interactive {version}) is not restored and NuGet is unreachable" +
+              (source.Length > 0 ? $" ({source})" : "") + ": connect to the internet (or add a reachable source: " +
+              $"`dotnet nuget add source URL`) and run `dotnet tool restore` in {repo}; with no network at all, copy " +
+              $"{cache}/microsoft.dotnet-interactive/{version} from a machine that has it"
+            : $"`dotnet tool restore` of the pinned kernel (dotnet-interactive {version}) failed: " +
+              $"{output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0)} — run it in {repo} to see why";
+    }
+
     /// <summary>How to install a prerequisite on an operating system (injectable for tests).</summary>
     public static string Fix(string key, OSPlatform os)
     {
@@ -67,11 +85,13 @@ public static class Tools
             "jupyter" => win ? "install Python 3, then `py -m pip install nbclient nbconvert jupyter_client ipykernel`"
                        : mac ? "`brew install python` then `python3 -m pip install nbclient nbconvert jupyter_client ipykernel`"
                        : "`sudo apt-get install python3-nbclient python3-jupyter-client python3-ipykernel jupyter-nbconvert`",
-            "chromium" => win ? "install Google Chrome or Chromium and put its folder on PATH (chrome.exe)"
+            "chromium" => win ? "`winget install Google.Chrome` (or `choco install chromium`), then put chrome.exe's folder on PATH"
                         : mac ? "`brew install --cask chromium`"
                         : "`sudo apt-get install chromium`",
-            "sdk" => "install the .NET 10 SDK from https://dot.net (winget install Microsoft.DotNet.SDK.10 / brew install dotnet / " +
-                     "Debian: https://learn.microsoft.com/dotnet/core/install/linux-debian)",
+            "sdk" => win ? "`winget install Microsoft.DotNet.SDK.10`"
+                   : mac ? "`brew install --cask dotnet-sdk` (or the installer from https://dot.net)"
+                   : "`sudo apt-get install dotnet-sdk-10.0` (Debian: add Microsoft's package feed first, " +
+                     "https://learn.microsoft.com/dotnet/core/install/linux-debian)",
             _ => $"install {key}",
         };
     }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace WganCourse.Runtime;
@@ -48,5 +49,59 @@ public static class Kernel
             name.Name == "FSharp.Core" ? Find("FSharp.Core") : null;
         AssemblyLoadContext.Default.Resolving += (_, name) => Resolve(name);
         AppDomain.CurrentDomain.AssemblyResolve += (_, e) => Resolve(new AssemblyName(e.Name));
+    }
+    static object? interruptTarget;
+    static PosixSignalRegistration? ownSigint;
+
+    /// <summary>
+    /// Jupyter interrupts this kernel with SIGINT (its kernelspec has no interrupt_mode), which the kernel's host
+    /// takes as "shut down": the kernel died and every variable was lost. Inside a kernel this turns SIGINT into the
+    /// stop button (a Cancel command to the root kernel, what VS Code sends), so training loops stop at the next step
+    /// and the kernel lives on. Jupyter's message-mode interrupt is no help: this kernel version ignores it while a
+    /// cell runs. Returns what was done (null outside a kernel or on Windows, where Jupyter cannot signal it).
+    /// </summary>
+    internal static string? CatchInterrupt()
+    {
+        if (OperatingSystem.IsWindows() || OperatingSystem.IsBrowser()) return null;
+        var core = Find("Microsoft.DotNet.Interactive");
+        var ctx = core?.GetType("Microsoft.DotNet.Interactive.KernelInvocationContext")?.GetProperty("Current")?.GetValue(null);
+        var handling = ctx?.GetType().GetProperty("HandlingKernel")?.GetValue(ctx);
+        var root = handling?.GetType().GetProperty("RootKernel")?.GetValue(handling) ?? handling;
+        if (root is null) return null;
+        var first = Interlocked.Exchange(ref interruptTarget, root) is null;
+        if (!first) return "Jupyter's interrupt stops the running cell";
+        Action<PosixSignalContext> onInterrupt = c => { c.Cancel = true; SendCancel(); };
+        // the host's own SIGINT handler would stop the kernel: give its registration our handler instead
+        var replaced = false;
+        var table = typeof(PosixSignalRegistration).GetField("s_registrations", BindingFlags.Static | BindingFlags.NonPublic)
+            ?.GetValue(null) as System.Collections.IDictionary;
+        if (table is not null)
+            lock (table)
+                foreach (System.Collections.IEnumerable list in table.Values)
+                    foreach (var token in list)
+                    {
+                        var handler = token.GetType().GetField("<Handler>k__BackingField", BindingFlags.Instance | BindingFlags.NonPublic);
+                        var signal = token.GetType().GetProperty("Signal")?.GetValue(token);
+                        if (handler?.GetValue(token) is Delegate d && signal is PosixSignal.SIGINT &&
+                            d.Target?.GetType().Name == "ConsoleLifetime")
+                        {
+                            handler.SetValue(token, onInterrupt);
+                            replaced = true;
+                        }
+                    }
+        if (!replaced) ownSigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, onInterrupt);
+        return "Jupyter's interrupt stops the running cell";
+    }
+
+    /// <summary>Cancels the running cell as VS Code's stop button does (a Cancel command to the root kernel).</summary>
+    static void SendCancel()
+    {
+        var root = interruptTarget;
+        var cancel = Find("Microsoft.DotNet.Interactive")?.GetType("Microsoft.DotNet.Interactive.Commands.Cancel");
+        var send = root?.GetType().GetMethod("SendAsync", new[] { cancel?.BaseType ?? typeof(object), typeof(CancellationToken) });
+        if (root is null || cancel is null || send is null) return;
+        var command = Activator.CreateInstance(cancel, new object?[] { null });
+        try { send.Invoke(root, new[] { command, CancellationToken.None }); }
+        catch (TargetInvocationException) { } // a failed cancel must not take the kernel down
     }
 }

@@ -14,9 +14,12 @@ namespace WganCourse.Tests.Notebooks;
 [Collection("notebooks")]
 public class KernelStdioTests(ITestOutputHelper log)
 {
-    static string SetupCell()
+    static string SetupCell() => SetupCellOf("00-setup-and-tour.ipynb");
+
+    /// <summary>The first code cell (the shared set-up) of a course notebook.</summary>
+    internal static string SetupCellOf(string notebook)
     {
-        var nb = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, "notebooks", "00-setup-and-tour.ipynb")));
+        var nb = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, "notebooks", notebook)));
         var cell = nb.RootElement.GetProperty("cells").EnumerateArray().First(c => c.GetProperty("cell_type").GetString() == "code");
         return string.Concat(cell.GetProperty("source").EnumerateArray().Select(s => s.GetString()));
     }

@@ -18,6 +18,9 @@ public class PinDriftTests
             .SelectMany(d => Directory.GetFiles(Path.Combine(TestPaths.Repo, d), "*.ipynb", SearchOption.AllDirectories))
             .Select(p => new object[] { Path.GetRelativePath(TestPaths.Repo, p) });
 
+    /// <summary>The course's notebooks and their solutions (the runner fixtures keep a minimal set-up cell).</summary>
+    public static IEnumerable<object[]> CourseNotebooks() => AllNotebooks().Where(n => ((string)n[0]).StartsWith("notebooks"));
+
     static IEnumerable<string> CodeCells(string relPath) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, relPath))).RootElement.GetProperty("cells").EnumerateArray()
             .Where(c => c.GetProperty("cell_type").GetString() == "code")
@@ -54,6 +57,22 @@ public class PinDriftTests
         Assert.Contains("WganCourse.Notebook.Setup(", first);
         var depth = Path.GetDirectoryName(notebook)!.Split('/', '\\').Length;
         Assert.Contains("#r \"" + string.Concat(Enumerable.Repeat("../", depth)) + "lib/WganCourse/bin/WganCourse.dll\"", first);
+    }
+
+    /// <summary>The set-up cell is the same everywhere (up to the `../` depth of the library path), and its first
+    /// part, which builds a missing or stale library, runs before any `#r` is compiled.</summary>
+    [Theory]
+    [MemberData(nameof(CourseNotebooks))]
+    public void First_code_cell_is_identical_and_builds_before_the_first_reference(string notebook)
+    {
+        static string Canonical(string nb) =>
+            WganCourse.Runner.Grading.CheckCells.CanonicalSetup(CodeCells(nb).First());
+        Assert.Equal(Canonical(Path.Combine("notebooks", "00-setup-and-tour.ipynb")), Canonical(notebook));
+        var first = CodeCells(notebook).First();
+        var split = first.IndexOf("\n#!csharp\n", StringComparison.Ordinal);
+        Assert.True(split > 0 && split < first.IndexOf("#r ", StringComparison.Ordinal),
+                    "the build check must be a part of its own (before `#!csharp`) ahead of every `#r`");
+        Assert.Contains("\"build lib/WganCourse -c Release\"", first[..split]);
     }
 
     [Theory]
