@@ -5,6 +5,7 @@ using WganCourse.Models;
 using WganCourse.Objectives;
 using WganCourse.Runtime;
 using WganCourse.Training;
+using WganCourse.Tests.Notebooks;
 using Xunit;
 
 namespace WganCourse.Tests.Training;
@@ -21,29 +22,16 @@ public class WganGpLoopTests
 
     const string Begin = "// ---- WGAN-GP (notebook 08) ----", End = "// ---- end of WGAN-GP ----";
 
-    static string[] MarkedLines(IEnumerable<string> lines)
-    {
-        var all = lines.ToList();
-        int b = all.FindIndex(l => l.Trim() == Begin), e = all.FindIndex(l => l.Trim() == End);
-        Assert.True(b >= 0 && e > b, $"markers '{Begin}' … '{End}' not found");
-        // the library's copy is a public static member of a class; the cell's is a local function
-        return all.Skip(b + 1).Take(e - b - 1).Select(l => l.Trim()).Where(l => l.Length > 0)
-            .Select(l => l.StartsWith("public static ") ? l["public static ".Length..] : l).ToArray();
-    }
+    // the library's copy is a public static member of a class; the cell's is a local function
+    static string[] Marked(IEnumerable<string> lines) => VisibleCode.Marked(lines, Begin, End)
+        .Select(l => l.StartsWith("public static ") ? l["public static ".Length..] : l).ToArray();
 
     [Fact]
     public void The_notebook_cell_is_the_library_function()
     {
         var lib = File.ReadAllLines(Path.Combine(TestPaths.Repo, "lib", "WganCourse", "Training", "WganGpLoop.cs"));
         foreach (var notebook in new[] { "notebooks/08-beyond-wgan.ipynb", "notebooks/solutions/08-beyond-wgan.ipynb" })
-        {
-            var nb = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, notebook)))!;
-            var cells = nb["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code")
-                .Select(c => string.Concat(c!["source"]!.AsArray().Select(s => (string?)s)).Split('\n')).ToList();
-            var cell = cells.SingleOrDefault(c => c.Any(l => l.Trim() == Begin));
-            Assert.True(cell is not null, $"{notebook}: no code cell holds '{Begin}'");
-            Assert.Equal(MarkedLines(lib), MarkedLines(cell!));
-        }
+            Assert.Equal(Marked(lib), Marked(VisibleCode.CellHolding(notebook, Begin)));
     }
 
     [Fact]
@@ -56,13 +44,7 @@ public class WganGpLoopTests
             new[] { seed }, steps, m);
         var run = Trainer.Run(new WganGp(), Mlp.Generator(2, 2, hidden, seed: seed), Mlp.Critic(2, hidden, seed: seed + 1),
             new ToyBatches(ring), new TrainOptions { Steps = steps, BatchSize = m, LogEvery = every, Seed = seed });
-        for (int w = 0; w < steps / every; w++)
-        {
-            double c = critic.Skip(w * every).Take(every).Average(), gl = generator.Skip(w * every).Take(every).Average();
-            Assert.Equal(run.History.CriticLoss[w], c, 1e-6 * Math.Max(1e-3, Math.Abs(c)) + 1e-9);
-            Assert.Equal(run.History.GeneratorLoss[w], gl, 1e-6 * Math.Max(1e-3, Math.Abs(gl)) + 1e-9);
-        }
-        Assert.NotEqual(critic[0], critic[^1]); // it trained
+        VisibleCode.SameWindowMeans(run.History.CriticLoss, run.History.GeneratorLoss, critic, generator, every);
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace WganCourse.Tests.Notebooks;
+
+/// <summary>The lines between two marker lines, trimmed and without blank lines: how the tests hold a notebook's
+/// visible training loop to the library's (or a test's) copy of it, line for line.</summary>
+static class VisibleCode
+{
+    public static string[] Marked(IEnumerable<string> lines, string begin, string end)
+    {
+        var all = lines.ToList();
+        int b = all.FindIndex(l => l.Trim() == begin), e = all.FindIndex(l => l.Trim() == end);
+        Assert.True(b >= 0 && e > b, $"markers '{begin}' … '{end}' not found");
+        return all.Skip(b + 1).Take(e - b - 1).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+    }
+
+    /// <summary>The lines of the one code cell of <paramref name="notebook"/> (a path under the repository) that holds
+    /// the line <paramref name="begin"/>.</summary>
+    public static string[] CellHolding(string notebook, string begin)
+    {
+        var nb = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Repo, notebook)))!;
+        var cells = nb["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code")
+            .Select(c => string.Concat(c!["source"]!.AsArray().Select(s => (string?)s)).Split('\n')).ToList();
+        var holding = cells.Where(c => c.Any(l => l.Trim() == begin)).ToList();
+        Assert.True(holding.Count == 1, $"{notebook}: {holding.Count} code cells hold '{begin}', expected one");
+        return holding[0];
+    }
+
+    /// <summary>A loop's per-step losses, averaged over windows of <paramref name="every"/> steps, equal the window means
+    /// Trainer.Run logged (to 1e-6 relative).</summary>
+    public static void SameWindowMeans(IReadOnlyList<double> loggedCritic, IReadOnlyList<double> loggedGenerator,
+                                       IReadOnlyList<double> critic, IReadOnlyList<double> generator, int every)
+    {
+        for (int w = 0; w < critic.Count / every; w++)
+        {
+            double c = critic.Skip(w * every).Take(every).Average(), gl = generator.Skip(w * every).Take(every).Average();
+            Assert.Equal(loggedCritic[w], c, 1e-6 * Math.Max(1e-3, Math.Abs(c)) + 1e-9);
+            Assert.Equal(loggedGenerator[w], gl, 1e-6 * Math.Max(1e-3, Math.Abs(gl)) + 1e-9);
+        }
+        Assert.NotEqual(critic[0], critic[^1]); // it trained
+    }
+}
