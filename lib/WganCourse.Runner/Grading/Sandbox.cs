@@ -124,7 +124,8 @@ public sealed class Sandbox : IDisposable
         };
         var join = string.Concat(new[] { memoryGroup, pidsGroup }.OfType<string>().Select(g => $"echo $$ > '{g}/cgroup.procs' && "));
         w.ArgumentList.Add("-c");
-        w.ArgumentList.Add(join + "exec \"$@\"");
+        // nice 10: a student's busy loops or fork bomb must not starve the grader and the machine's other work
+        w.ArgumentList.Add(join + "exec nice -n 10 \"$@\"");
         w.ArgumentList.Add("sandbox");
         var a = new List<string> { Bwrap, "--die-with-parent", "--unshare-all", "--clearenv",
             "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",

@@ -65,7 +65,8 @@ public class StdioRunnerTests
             var kernels = KernelsIn(dir);
             Assert.NotEmpty(kernels);
             using (var kill = Process.Start("kill", $"-INT {p.Id}")!) kill.WaitForExit();
-            Assert.True(p.WaitForExit(60_000), "the runner did not end within 60 s of Ctrl+C:\n" + output);
+            // generous: other tests (grading's hostile students) may keep the 2 cores busy meanwhile
+            Assert.True(p.WaitForExit(180_000), "the runner did not end within 180 s of Ctrl+C:\n" + output);
             p.WaitForExit();
             Assert.Equal(1, p.ExitCode);
             Assert.Contains("stopped (Ctrl+C)", output.ToString());
