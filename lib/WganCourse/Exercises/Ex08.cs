@@ -106,7 +106,7 @@ public static class Ex08
         }
         var xhat = eps * real + (1 - eps) * fake;
         var grad = Grad(xhat, true);
-        var norms = grad.norm(1);
+        var norms = grad.norm(dim: 1);
         var value = lambda * (norms - 1).square().mean();
         using var _ = no_grad();
         var variants = new (string, Tensor)[]
@@ -117,9 +117,9 @@ public static class Ex08
             ("the weight λ is missing.", (norms.detach() - 1).square().mean()),
             ("you summed over the batch; the penalty is an expectation: average over the samples.", lambda * (norms.detach() - 1).square().sum()),
             ("you took one norm of the whole batch's gradient; the penalty needs ‖∇f(x̂_i)‖ per sample (norm over the features, dimension 1).", lambda * (grad.detach().norm() - 1).square()),
-            ("you evaluated the gradient at the real samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(real, false).norm(1) - 1).square().mean()),
-            ("you evaluated the gradient at the fake samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(fake, false).norm(1) - 1).square().mean()),
-            ("ε and 1 − ε are swapped in x̂: with x̂ = εx + (1 − ε)x̃, ε = 1 gives the real sample.", lambda * (Grad(eps * fake + (1 - eps) * real, false).norm(1) - 1).square().mean()),
+            ("you evaluated the gradient at the real samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(real, false).norm(dim: 1) - 1).square().mean()),
+            ("you evaluated the gradient at the fake samples; WGAN-GP penalises it at the interpolates x̂ = εx + (1 − ε)x̃.", lambda * (Grad(fake, false).norm(dim: 1) - 1).square().mean()),
+            ("ε and 1 − ε are swapped in x̂: with x̂ = εx + (1 − ε)x̃, ε = 1 gives the real sample.", lambda * (Grad(eps * fake + (1 - eps) * real, false).norm(dim: 1) - 1).square().mean()),
             ("you used the L1 norm of the gradient; the penalty uses the Euclidean norm ‖·‖₂.", lambda * (grad.detach().abs().sum(dim: 1) - 1).square().mean()),
         };
         return (value, variants);

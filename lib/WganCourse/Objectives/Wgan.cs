@@ -174,7 +174,7 @@ public sealed class WganGp : Objective
             throw new ArgumentException($"the critic must return one score per sample ([{x.shape[0]}, 1]), got [{string.Join(", ", scores.shape)}]");
         // Each score depends only on its own sample, so the gradient of the sum gives every per-sample gradient.
         var grad = autograd.grad(new[] { scores.sum() }, new[] { input }, create_graph: createGraph, retain_graph: createGraph)[0];
-        var norms = grad.reshape(x.shape[0], -1).norm(1);
+        var norms = grad.reshape(x.shape[0], -1).norm(dim: 1); // L2 norm of each row (p = 2 by default)
         return (createGraph ? norms : norms.detach()).MoveToOuterDisposeScope();
     }
 

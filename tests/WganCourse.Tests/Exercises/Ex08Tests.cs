@@ -30,25 +30,25 @@ public class Ex08Tests
     }
 
     internal static Tensor Reference(nn.Module<Tensor, Tensor> critic, Tensor real, Tensor fake, Tensor eps, double lambda) =>
-        lambda * (InputGradient(critic, eps * real + (1 - eps) * fake, true).norm(1) - 1).square().mean();
+        lambda * (InputGradient(critic, eps * real + (1 - eps) * fake, true).norm(dim: 1) - 1).square().mean();
 
     [Fact]
     public void Gradient_penalty_typical_mistakes_get_their_hints()
     {
-        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1).square().mean()), "towards 0");
-        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1) - 1).square().mean()), "λ is missing");
-        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, real, true).norm(1) - 1).square().mean()), "real samples");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * InputGradient(c, eps * real + (1 - eps) * fake, true).norm(dim: 1).square().mean()), "towards 0");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(dim: 1) - 1).square().mean()), "λ is missing");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, real, true).norm(dim: 1) - 1).square().mean()), "real samples");
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm() - 1).square()), "per sample");
-        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(1) - 1).clamp_min(0).square().mean()), "one-sided");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, true).norm(dim: 1) - 1).clamp_min(0).square().mean()), "one-sided");
         // create_graph without retain_graph: TorchSharp frees the forward graph (PyTorch would keep it); a hint, not a dead process
         Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) =>
         {
             var x = (eps * real + (1 - eps) * fake).detach().requires_grad_(true);
             var g = torch.autograd.grad(new[] { c.call(x).sum() }, new[] { x }, create_graph: true)[0];
-            return lambda * (g.norm(1) - 1).square().mean();
+            return lambda * (g.norm(dim: 1) - 1).square().mean();
         }), "freed");
         // right value, but no double backpropagation
-        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, false).norm(1) - 1).square().mean()), "create_graph");
+        Fails(Ex08.GradientPenalty((c, real, fake, eps, lambda) => lambda * (InputGradient(c, eps * real + (1 - eps) * fake, false).norm(dim: 1) - 1).square().mean()), "create_graph");
     }
 
     // ---- 08.power-iteration ----

@@ -90,7 +90,7 @@ public class SpectralNormTests
         using var y = randn(500, 2, dtype: float64);
         using var fx = critic.forward(x);
         using var fy = critic.forward(y);
-        using var ratio = (fx - fy).abs().squeeze(1) / (x - y).norm(1);
+        using var ratio = (fx - fy).abs().squeeze(1) / (x - y).norm(dim: 1);
         double worst = ratio.max().item<double>();
         output.WriteLine($"max |f(x) − f(y)| / ‖x − y‖ over 500 pairs: {worst:F4}");
         Assert.True(worst <= 1 + 1e-6, $"Lipschitz ratio {worst}");
