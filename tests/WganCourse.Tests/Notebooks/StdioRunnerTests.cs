@@ -47,8 +47,10 @@ public class StdioRunnerTests
         var path = Path.Combine(dir, "long.ipynb");
         File.WriteAllText(path, nb.ToJsonString());
         var outDir = Path.Combine(dir, "out");
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = TestPaths.Repo, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "WganCourse.Runner.dll"), "reproduce", "--profile", "smoke", "--no-html", "--out", outDir, path })
+        // env --default-signal: a shell that started the tests in the background (`cmd &`) left SIGINT ignored, and
+        // children inherit that — the runner would then never see the Ctrl+C this test sends
+        var psi = new ProcessStartInfo("env") { WorkingDirectory = TestPaths.Repo, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "WganCourse.Runner.dll"), "reproduce", "--profile", "smoke", "--no-html", "--out", outDir, path })
             psi.ArgumentList.Add(a);
         psi.Environment["WGAN_COURSE_ENGINE"] = "stdio";
         psi.Environment["COLUMNS"] = "200";

@@ -3,8 +3,12 @@
 Usage: python3 jupyter_interrupt.py KERNEL_NAME CWD CELLS.json. CELLS.json holds the cells setup, models, train,
 check and again. Prints one JSON line with what happened; the kernel is always shut down.
 """
-import json, os, queue, sys, time
+import json, os, queue, signal, sys, time
 from jupyter_client.manager import KernelManager
+
+# A shell that started the tests in the background (`cmd &`) left SIGINT ignored, and the kernel would inherit
+# that; Jupyter started from a terminal does not: give the kernel the default disposition.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 kernel, cwd, cells = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3]))
 km = KernelManager(kernel_name=kernel)
