@@ -26,7 +26,11 @@ static class Requires
     public static string? Gcc() => Lazy(ref gcc, () =>
         Tools.Find("gcc") is not null ? null : "needs gcc: `sudo apt-get install gcc`");
 
-    static string? jupyter, debianTorch, gcc;
+    /// <summary>bubblewrap that can make grading's sandbox here (installed, and user namespaces allowed).</summary>
+    public static string? Sandbox() => Lazy(ref sandbox, () =>
+        WganCourse.Runner.Grading.Sandbox.Unavailable() is { } why ? "needs grading's sandbox: " + why : null);
+
+    static string? jupyter, debianTorch, gcc, sandbox;
     static string? Lazy(ref string? field, Func<string?> check) => field ??= check() ?? "";
 
     static int Exit(string file, string args)
@@ -65,4 +69,10 @@ public sealed class DebianLibTorchFactAttribute : FactAttribute
 public sealed class GccFactAttribute : FactAttribute
 {
     public GccFactAttribute() { if (Requires.Skip(Requires.Gcc) is { } why) Skip = why; }
+}
+
+/// <summary>A fact that grades students inside bubblewrap: skipped with the reason where no sandbox can be made.</summary>
+public sealed class SandboxFactAttribute : FactAttribute
+{
+    public SandboxFactAttribute() { if (Requires.Skip(Requires.Sandbox) is { } why) Skip = why; }
 }

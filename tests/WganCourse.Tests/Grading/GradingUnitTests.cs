@@ -167,7 +167,7 @@ public class GradingUnitTests
         Assert.Null(store.Get("ann", "00-setup-and-tour.ipynb", Grader.ContentHash(nb, master, "smoke")));
     }
 
-    [Fact]
+    [SandboxFact]
     public void The_sandbox_shows_the_built_library_but_not_the_repository_and_unshares_the_network()
     {
         if (Sandbox.Unavailable() is { } why) { Assert.Fail("bubblewrap is needed for grading's sandbox (apt-get install bubblewrap): " + why); }

@@ -47,7 +47,7 @@ public class GradeTests
         "cheat-shadow-input", "cheat-formatter", "cheat-fake-badge", "cheat-middleware",
     };
 
-    [Fact]
+    [SandboxFact]
     public void Every_cheater_ends_not_passed_or_flagged_and_honest_students_get_what_they_earned()
     {
         var root = Class(new[] { "reference", "wrong", "untouched" }.Concat(Cheaters).ToArray());
@@ -67,7 +67,7 @@ public class GradeTests
         Assert.Contains("\"reference\",1,1,1", book);
     }
 
-    [Fact]
+    [SandboxFact]
     public void Hostile_students_are_contained_and_reported_and_grading_goes_on()
     {
         var root = Class("reference", "hostile-read-solutions", "hostile-write-other", "hostile-network", "hostile-memory", "hostile-fork", "hostile-loop");
