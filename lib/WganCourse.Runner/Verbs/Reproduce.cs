@@ -74,6 +74,10 @@ static class Reproduce
         using var stop = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (a CI job cancelled, `kill`) the same way: otherwise the kernel outlives the runner as an orphan
+        using var onTerm = OperatingSystem.IsWindows() ? null
+            : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         NotebookExecutor.Stopping = stop.Token;
         if (html && Tools.Find("jupyter") is null)
         {
