@@ -38,17 +38,27 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     /// The chart as HTML. <paramref name="fluid"/>: the chart fills the width of its container, at most
     /// <see cref="Width"/>, keeping its aspect ratio (how a <see cref="Row"/> grid fits n charts in one line).
     /// </summary>
-    public string ToHtml(bool fluid)
+    public string ToHtml(bool fluid) => ToHtml(fluid, legend: true);
+
+    /// <summary><paramref name="legend"/> = false: no legend of its own (a <see cref="Row"/> of small multiples
+    /// draws one for all of them under the grid).</summary>
+    public string ToHtml(bool fluid, bool legend)
     {
         var id = "wgan-plot-" + Guid.NewGuid().ToString("N")[..12];
         var style = fluid ? $"width:100%;max-width:{width}px;aspect-ratio:{width}/{height}" : $"width:{width}px;height:{height}px";
         var size = fluid ? "fig.layout.autosize=true;delete fig.layout.width;delete fig.layout.height;"
                          : $"fig.layout.width={width};fig.layout.height={height};";
         // plotly's default margins (80 px a side, 100 on top) and a legend at the right leave a small chart almost
-        // no plot area: tighter margins and the legend below, unless the chart set its own
+        // no plot area: tighter margins and the legend below, unless the chart set its own. The legend is pinned
+        // to the bottom of the container (not a fraction of the plot, which lands on the x-axis title when a grid
+        // shrinks the chart) and the bottom margin keeps two rows of small legend text clear of the axis title.
+        if (!legend) size += "if(fig.layout.showlegend===undefined)fig.layout.showlegend=false;";
         if (!ShowsModeBar)
-            size += "if(!fig.layout.margin)fig.layout.margin={l:55,r:15,t:45,b:45};" +
-                    "if(!fig.layout.legend)fig.layout.legend={orientation:'h',x:0,y:-0.3,yanchor:'top'};";
+            size += "var legend=fig.layout.showlegend!==false&&fig.data.filter(function(t)" +
+                    "{return t.showlegend!==false;}).length>1;" +
+                    "if(!fig.layout.margin)fig.layout.margin={l:55,r:15,t:45,b:legend?78:45};" +
+                    "if(!fig.layout.legend)fig.layout.legend={orientation:'h',x:0,y:0," +
+                    "yref:'container',yanchor:'bottom',font:{size:10},tracegroupgap:0};";
         var config = $"{{responsive:true, displaylogo:false, displayModeBar:{(ShowsModeBar ? "'hover'" : "false")}}}";
         return $"<div id=\"{id}\" style=\"{style}\"></div>\n<script type=\"text/javascript\">(function(){{" +
                $"var fig={Json};var el=document.getElementById('{id}');fig.layout=fig.layout||{{}};{size}" +
@@ -58,6 +68,33 @@ public sealed class Figure(GenericChart chart, int width = 760, int height = 420
     }
 
     public override string ToString() => $"Figure ({width}×{height})";
+
+    /// <summary>The legend entries plotly would draw: (name, colour) of each named trace that shows in the legend,
+    /// coloured as plotly colours it (its own marker or line colour, else the template's colour way in order).</summary>
+    public IReadOnlyList<(string Name, string Color)> LegendEntries()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(Json);
+        var root = doc.RootElement;
+        var way = root.TryGetProperty("layout", out var l) && l.TryGetProperty("template", out var t)
+                  && t.TryGetProperty("layout", out var tl) && tl.TryGetProperty("colorway", out var cw)
+            ? cw.EnumerateArray().Select(c => c.GetString() ?? "#444").ToArray()
+            : new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd" };
+        static string? Colour(System.Text.Json.JsonElement tr, string part) =>
+            tr.TryGetProperty(part, out var m) && m.TryGetProperty("color", out var c)
+            && c.ValueKind == System.Text.Json.JsonValueKind.String ? c.GetString() : null;
+        var entries = new List<(string, string)>();
+        if (!root.TryGetProperty("data", out var data)) return entries;
+        int i = 0;
+        foreach (var tr in data.EnumerateArray())
+        {
+            var colour = Colour(tr, "marker") ?? Colour(tr, "line") ?? way[i % way.Length];
+            i++;
+            bool shown = !(tr.TryGetProperty("showlegend", out var sl) && sl.ValueKind == System.Text.Json.JsonValueKind.False);
+            if (shown && tr.TryGetProperty("name", out var n) && n.GetString() is { Length: > 0 } name)
+                entries.Add((name, colour));
+        }
+        return entries;
+    }
 
     /// <summary>Any Plotly.NET chart (e.g. a student's <c>Chart.Line(...)</c>) at the size its layout sets, else 760×420;
     /// this is how the notebook shows a chart returned from a cell or passed to display(...).</summary>
@@ -105,10 +142,16 @@ public sealed class Row(IReadOnlyList<IHtmlDisplay> items, IReadOnlyList<string>
         if (Columns is int k)
         {
             int widest = items.OfType<Figure>().Select(f => f.Width).DefaultIfEmpty(300).Max();
+            // one legend under the grid instead of one squeezing every picture (the first chart's traces)
+            var shared = items.OfType<Figure>().FirstOrDefault()?.LegendEntries() ?? [];
+            var legend = shared.Count < 2 ? "" :
+                "<div style=\"font-family:sans-serif;font-size:12px;margin:2px 0 6px 8px\">" + string.Concat(shared.Select(e =>
+                    $"<span style=\"display:inline-block;width:11px;height:11px;background:{WebUtility.HtmlEncode(e.Color)};" +
+                    $"margin:0 4px 0 10px;vertical-align:middle\"></span>{WebUtility.HtmlEncode(e.Name)}")) + "</div>";
             return $"<div style=\"display:grid;grid-template-columns:repeat({k}, minmax(0, {widest}px));gap:8px;align-items:start\">" +
                    string.Concat(items.Select((it, i) => "<div style=\"min-width:0\">" +
-                       (it is Figure f ? f.ToHtml(fluid: true) : it.ToHtml()) + Caption(i) + "</div>")) +
-                   "</div>";
+                       (it is Figure f ? f.ToHtml(fluid: true, legend: false) : it.ToHtml()) + Caption(i) + "</div>")) +
+                   "</div>" + legend;
         }
         return "<div style=\"display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start\">" +
                string.Concat(items.Select((it, i) => "<div>" + it.ToHtml() + Caption(i) + "</div>")) +

@@ -160,4 +160,37 @@ public class RowLayoutTests
         Assert.DoesNotContain("fig.layout.legend=", lines.ToHtml());
         Assert.Contains("fig.layout.legend={orientation:'h'", lines.WithSize(330, 300).ToHtml()); // small: legend below
     }
+
+    static Figure Density(int k) => new(Charts.SamplesVsDensity1D($"seed {k}", torch.randn(50, 1),
+        Toy.Bimodal1D()).Chart, 300, 260);
+
+    [Fact]
+    public void A_small_charts_legend_sits_at_the_bottom_of_the_chart_not_on_its_x_axis_title()
+    {
+        var html = Density(1).ToHtml();
+        // pinned to the container, below a bottom margin that leaves the axis title room (a fraction of the plot
+        // height put it on the title when a grid shrank the chart)
+        Assert.Contains("yref:'container',yanchor:'bottom'", html);
+        Assert.Contains("b:legend?78:45", html);
+        Assert.DoesNotContain("y:-0.3", html);
+    }
+
+    [Fact]
+    public void A_grid_of_small_multiples_draws_one_legend_under_it_instead_of_one_per_picture()
+    {
+        var figures = Enumerable.Range(1, 5).Select(k => (IHtmlDisplay)Density(k)).ToList();
+        var html = new Row(figures).ToHtml();
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(html,
+            "if\\(fig.layout.showlegend===undefined\\)fig.layout.showlegend=false;").Count);
+        var entries = ((Figure)figures[0]).LegendEntries();
+        Assert.Equal(new[] { "generated (histogram)", "p_r (target density)" }, entries.Select(e => e.Name));
+        Assert.NotEqual(entries[0].Color, entries[1].Color); // coloured as plotly colours the two traces
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "generated \\(histogram\\)</span>|" +
+            "</span>generated \\(histogram\\)"));
+        // a row whose pictures hide their legends (Samples2D showLegend: false) gets no shared legend either
+        Assert.DoesNotContain("</span>modes (target)",
+            new Row(Enumerable.Range(0, 3).Select(_ => (IHtmlDisplay)Picture()).ToList()).ToHtml());
+        // a single chart keeps its own legend
+        Assert.DoesNotContain("fig.layout.showlegend=false", Density(1).ToHtml());
+    }
 }
