@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Documents;
+using Jupyter = Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook;
 
 namespace WganCourse.Runner.Execution;
 
@@ -18,9 +19,10 @@ static class StdioExecutor
         var sw = Stopwatch.StartNew();
         var log = new System.Text.StringBuilder();
         var cells = new List<double>();
-        var doc = JsonNode.Parse(File.ReadAllText(notebook))!;
-        var all = doc["cells"]!.AsArray();
-        var code = Enumerable.Range(0, all.Count).Where(i => all[i]!["cell_type"]!.GetValue<string>() == "code").ToList();
+        var doc = Jupyter.Parse(File.ReadAllText(notebook));
+        var all = doc.Elements;
+        var code = Enumerable.Range(0, all.Count)
+            .Where(i => all[i].KernelName != "markdown").ToList();
         void Emit(string kind, int index = 0, int ordinal = 0, double seconds = 0, string? firstLine = null, string? message = null, string? errorKind = null)
         {
             var o = new JsonObject { ["event"] = kind, ["index"] = index };
@@ -49,9 +51,10 @@ static class StdioExecutor
             int count = 0;
             foreach (var (index, ordinal) in code.Select((i, n) => (i, n + 1)))
             {
-                var cell = all[index]!.AsObject();
-                var source = cell["source"] is JsonArray lines ? string.Concat(lines.Select(l => l!.GetValue<string>())) : cell["source"]?.GetValue<string>() ?? "";
-                cell["outputs"] = new JsonArray();
+                var cell = all[index];
+                var source = cell.Contents;
+                cell.Outputs.Clear();
+                cell.ExecutionOrder = 0;
                 Emit("cell_start", index, ordinal, firstLine: (source.Split('\n').FirstOrDefault() ?? "")[..Math.Min(80, (source.Split('\n').FirstOrDefault() ?? "").Length)]);
                 var clock = Stopwatch.StartNew();
                 var task = kernel.SubmitAsync(source);
@@ -71,8 +74,8 @@ static class StdioExecutor
                     break;
                 }
                 var r = task.Result;
-                cell["execution_count"] = ++count;
-                cell["outputs"] = Outputs(r, count);
+                cell.ExecutionOrder = ++count;
+                cell.Outputs.AddRange(Outputs(r, count));
                 cells.Add(clock.Elapsed.TotalSeconds);
                 Emit("cell_done", index, seconds: clock.Elapsed.TotalSeconds);
                 if (!r.Succeeded)
@@ -93,57 +96,64 @@ static class StdioExecutor
             }
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        File.WriteAllText(output, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        File.WriteAllText(output, ToIpynb(doc));
         Emit("done");
         return new ExecutionResult(Path.GetFileName(notebook), output, outcome, failed, error, sw.Elapsed.TotalSeconds, cells, log.ToString());
     }
 
-    /// <summary>Kernel events as Jupyter outputs (nbformat 4): return value → execute_result, display → display_data (an
-    /// update replaces the display it updates, as Jupyter's update_display_data does), stdout/stderr → stream, failure → error.</summary>
-    static JsonArray Outputs(SubmitResult r, int executionCount)
+    /// <summary>The notebook as .ipynb (nbformat 4.5): each cell keeps its metadata (the kernel
+    /// name VS Code reads) and gets an id if it had none (4.5 requires one).</summary>
+    public static string ToIpynb(InteractiveDocument doc)
     {
-        var outputs = new List<JsonObject>();
-        var displays = new Dictionary<string, JsonObject>();
-        JsonObject Data(KernelOutput o)
-        {
-            var data = new JsonObject();
-            foreach (var (mime, value) in o.Values) data[mime] = value;
-            return data;
-        }
+        var ids = new HashSet<string>();
+        foreach (var e in doc.Elements)
+            if (e.Id is null || !ids.Add(e.Id)) ids.Add(e.Id = Guid.NewGuid().ToString("N")[..8]);
+        return Jupyter.ToJupyterJson(doc) + "\n";
+    }
+
+    /// <summary>Kernel events as Jupyter outputs: return value → execute_result, display →
+    /// display_data (an update replaces the display it updates, as Jupyter's update_display_data
+    /// does), stdout/stderr → stream, failure → error.</summary>
+    static List<InteractiveDocumentOutputElement> Outputs(SubmitResult r, int executionCount)
+    {
+        var outputs = new List<InteractiveDocumentOutputElement>();
+        var displays = new Dictionary<string, DisplayElement>();
+        static Dictionary<string, object> Data(KernelOutput o) =>
+            o.Values.ToDictionary(v => v.Key, v => (object)v.Value);
         foreach (var o in r.Outputs)
             switch (o.EventType)
             {
                 case "ReturnValueProduced":
-                    outputs.Add(new JsonObject { ["output_type"] = "execute_result", ["data"] = Data(o), ["metadata"] = new JsonObject(), ["execution_count"] = executionCount });
+                    var value = new ReturnValueElement { ExecutionOrder = executionCount };
+                    foreach (var (mime, data) in o.Values) value.Data[mime] = data;
+                    outputs.Add(value);
                     break;
                 case "DisplayedValueProduced":
-                    var d = new JsonObject { ["output_type"] = "display_data", ["data"] = Data(o), ["metadata"] = new JsonObject() };
+                    var d = new DisplayElement(Data(o));
                     outputs.Add(d);
                     if (o.ValueId is not null) displays[o.ValueId] = d;
                     break;
-                case "DisplayedValueUpdated" when o.ValueId is not null && displays.TryGetValue(o.ValueId, out var shown):
-                    shown["data"] = Data(o);
+                case "DisplayedValueUpdated"
+                    when o.ValueId is not null && displays.TryGetValue(o.ValueId, out var shown):
+                    shown.Data.Clear();
+                    foreach (var (mime, data) in o.Values) shown.Data[mime] = data;
                     break;
                 case "StandardOutputValueProduced" or "StandardErrorValueProduced":
-                    outputs.Add(new JsonObject
-                    {
-                        ["output_type"] = "stream", ["name"] = o.EventType.StartsWith("StandardOutput") ? "stdout" : "stderr",
-                        ["text"] = o.Values.GetValueOrDefault("text/plain") ?? string.Concat(o.Values.Values),
-                    });
+                    var text = o.Values.GetValueOrDefault("text/plain")
+                               ?? string.Concat(o.Values.Values);
+                    var name = o.EventType.StartsWith("StandardOutput") ? "stdout" : "stderr";
+                    outputs.Add(new TextElement(text, name));
                     break;
             }
         if (!r.Succeeded)
         {
             var msg = r.Error ?? "error";
             var colon = msg.IndexOf(": ", StringComparison.Ordinal);
-            outputs.Add(new JsonObject
-            {
-                ["output_type"] = "error",
-                ["ename"] = colon > 0 && !msg[..colon].Contains(' ') ? msg[..colon] : "Error",
-                ["evalue"] = colon > 0 && !msg[..colon].Contains(' ') ? msg[(colon + 2)..] : msg,
-                ["traceback"] = new JsonArray(msg.Split('\n').Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
-            });
+            var named = colon > 0 && !msg[..colon].Contains(' ');
+            outputs.Add(new ErrorElement(errorValue: named ? msg[(colon + 2)..] : msg,
+                                         errorName: named ? msg[..colon] : "Error",
+                                         stackTrace: msg.Split('\n')));
         }
-        return new JsonArray(outputs.Cast<JsonNode?>().ToArray());
+        return outputs;
     }
 }

@@ -1,4 +1,6 @@
+using Microsoft.DotNet.Interactive.Documents;
 using Spectre.Console;
+using Jupyter = Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook;
 using WganCourse.Runner.Execution;
 using WganCourse.Runtime;
 using Profile = WganCourse.Runtime.Profile;
@@ -41,11 +43,15 @@ static class Reproduce
 
     static string Twice(string notebook)
     {
-        var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(notebook))!;
-        var cells = doc["cells"]!.AsArray();
-        foreach (var c in cells.ToList()) cells.Add(c!.DeepClone());
-        var path = Path.Combine(Path.GetTempPath(), "wgan-twice-" + Guid.NewGuid().ToString("N")[..8] + "-" + Path.GetFileName(notebook));
-        File.WriteAllText(path, doc.ToJsonString());
+        var doc = Jupyter.Parse(File.ReadAllText(notebook));
+        foreach (var c in doc.Elements.ToList())
+            doc.Elements.Add(new InteractiveDocumentElement(c.Contents, c.KernelName)
+            {
+                Metadata = c.Metadata is null ? null : new Dictionary<string, object>(c.Metadata),
+            });
+        var name = $"wgan-twice-{Guid.NewGuid().ToString("N")[..8]}-{Path.GetFileName(notebook)}";
+        var path = Path.Combine(Path.GetTempPath(), name);
+        File.WriteAllText(path, StdioExecutor.ToIpynb(doc)); // the copies get ids of their own
         return path;
     }
 

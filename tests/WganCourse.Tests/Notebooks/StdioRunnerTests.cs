@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Xunit;
+using Documents = Microsoft.DotNet.Interactive.Documents;
+using Jupyter = Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook;
 
 namespace WganCourse.Tests.Notebooks;
 
@@ -26,6 +28,45 @@ public class StdioRunnerTests
         Assert.Contains("CellFailed at cell 2", bad.Output);
         Assert.Contains("fixture: this cell throws", bad.Output);
         Assert.Empty(bad.Claims.EnumerateArray());
+    }
+
+    [Fact]
+    public void The_executed_copy_keeps_outputs_mime_types_and_cell_metadata_through_a_round_trip()
+    {
+        var input = RunnerProcess.Fixture("charts.ipynb");
+        var r = RunnerProcess.RunWith(Stdio, "reproduce", "--profile", "smoke", "--no-html",
+                                      "--out", "{out}", input);
+        Assert.True(r.ExitCode == 0, r.Output);
+        var path = Path.Combine(r.OutDir, "notebooks", "charts.ipynb");
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.Equal(4, (int)json["nbformat"]!);
+        Assert.Equal(5, (int)json["nbformat_minor"]!);
+        var kernelInfo = json["metadata"]!["polyglot_notebook"]!["kernelInfo"]!;
+        Assert.Equal("csharp", (string?)kernelInfo["defaultKernelName"]);
+
+        // read back with the same library VS Code's extension uses
+        var doc = Jupyter.Parse(File.ReadAllText(path));
+        var source = Jupyter.Parse(File.ReadAllText(input));
+        Assert.Equal(source.Elements.Select(e => e.Id), doc.Elements.Select(e => e.Id));
+        Assert.Equal(source.Elements.Select(e => e.Contents), doc.Elements.Select(e => e.Contents));
+        var code = doc.Elements.Where(e => e.KernelName != "markdown").ToList();
+        Assert.Equal(8, code.Count);
+        Assert.All(code, c => Assert.Equal("csharp", c.KernelName)); // the name VS Code reads
+        Assert.Equal(Enumerable.Range(1, code.Count), code.Select(c => c.ExecutionOrder));
+        Assert.All(code, c => Assert.NotEmpty(c.Outputs));
+        static string Html(IDictionary<string, object> data) =>
+            !data.TryGetValue("text/html", out var v) ? ""
+            : v as string ?? string.Concat((IEnumerable<object>)v);
+        // the set-up cell's display carries plotly.js; each chart cell returns an HTML chart
+        var displays = code[0].Outputs.OfType<Documents.DisplayElement>();
+        Assert.Contains(displays, d => Html(d.Data).Contains("Plotly"));
+        foreach (var chart in code.Skip(1).Take(5))
+        {
+            var value = Assert.Single(chart.Outputs.OfType<Documents.ReturnValueElement>());
+            Assert.Contains("newPlot", Html(value.Data));
+            Assert.Equal(chart.ExecutionOrder, value.ExecutionOrder);
+        }
+        Assert.DoesNotContain(code.SelectMany(c => c.Outputs), o => o is Documents.ErrorElement);
     }
 
     [Fact]
