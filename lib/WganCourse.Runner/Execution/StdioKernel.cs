@@ -178,7 +178,7 @@ public sealed class StdioKernel : IDisposable
         args.AddRange(set);
         args.Add(psi.FileName);
         args.AddRange(psi.ArgumentList);
-        return new[] { "/bin/sh" }.Concat(args.Select(Quote)).ToArray();
+        return new[] { "sh" }.Concat(args.Select(Quote)).ToArray(); // sh and env from PATH
     }
 
     /// <summary>One argument quoted so that .NET's own splitting of
