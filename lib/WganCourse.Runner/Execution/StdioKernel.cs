@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices; // StrongBox: a counter per submission
 using System.Text;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
@@ -45,8 +46,6 @@ public sealed class StdioKernel : IDisposable
         stderrFile = stderr;
         subscription = csharp.KernelEvents.Subscribe(new Counter(this));
     }
-
-    sealed class StrongBox<T>(T value) { public T Value = value; }
 
     /// <summary>Counts a running submission's outputs as they arrive (its result carries them all
     /// at the end).</summary>
