@@ -143,6 +143,25 @@ public static class ToyMetrics
             SeedSpread.Of(reports.Select(r => r.ReverseKl)), reports);
     }
 
+    /// <summary>The share of <paramref name="samples"/> whose nearest mode centre is mode k, for every k, however far the
+    /// sample lies from it (unlike <see cref="ToyReport.Counts"/>, which counts only high-quality samples). On the ring
+    /// this is the share of each 45° sector: a generator collapsed onto one mode puts (nearly) all of it in one entry, an
+    /// even spread around the ring gives ≈ 1/8 each. Notebook 00's tour claim asks how many entries reach 1/16.</summary>
+    public static double[] NearestModeShares(Tensor samples, GaussianMixture target)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentNullException.ThrowIfNull(target);
+        if (samples.dim() != 2 || samples.shape[1] != target.Dim || samples.shape[0] == 0)
+            throw new ArgumentException($"samples must have shape [n ≥ 1, {target.Dim}] for {target.Name}, got [{string.Join(", ", samples.shape)}]");
+        int K = target.Means.Length;
+        using var scope = NewDisposeScope();
+        var x = samples.detach().to(CPU).to_type(float64);
+        var mu = tensor(target.Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(K, target.Dim);
+        var nearest = cdist(x.unsqueeze(0), mu.unsqueeze(0)).squeeze(0).argmin(1);
+        var counts = bincount(nearest, minlength: K).data<long>().ToArray();
+        return counts.Select(c => (double)c / x.shape[0]).ToArray();
+    }
+
     /// <summary>KL(p ‖ w) of a mode histogram (see <see cref="ReverseKl"/> for the smoothing).</summary>
     public static double ReverseKlOfCounts(IReadOnlyList<int> counts, IReadOnlyList<double> weights, double pseudoCount = 0)
     {

@@ -40,6 +40,36 @@ public sealed record GradientProbe(IReadOnlyList<GradientProbePoint> Points)
     public double LossADropOrders => Math.Log10(Points[0].LossA.Mean / Points[^1].LossA.Mean);
     /// <summary>log10(last / first) for loss B's mean gradient norm (positive when it grows).</summary>
     public double LossBGrowthOrders => Math.Log10(Points[^1].LossB.Mean / Points[0].LossB.Mean);
+
+    /// <summary>Notebook 02's reading of Theorem 2.4: the bound on the gradient is ‖D − D*‖, not D's accuracy. From the
+    /// first checkpoint at which D's accuracy is at least <paramref name="accuracy"/>: how far (in orders of magnitude)
+    /// the chosen loss's mean gradient norm there lies below its largest value over the whole probe, and how far it falls
+    /// from there to the last checkpoint. <paramref name="norm"/> picks the loss (A by default; loss B's gradient does not
+    /// fall, which is how a test sees the reading fail).</summary>
+    public PerfectDGradient AfterPerfect(double accuracy = 0.999, Func<GradientProbePoint, NormStats>? norm = null)
+    {
+        norm ??= p => p.LossA;
+        int at = Points.ToList().FindIndex(p => p.Accuracy.Overall >= accuracy);
+        if (at < 0) return new PerfectDGradient(null, double.NaN, double.NaN);
+        double there = norm(Points[at]).Mean, peak = Points.Max(p => norm(p).Mean);
+        return new PerfectDGradient(Points[at].CriticIterations, Math.Log10(peak / there),
+                                    Math.Log10(there / norm(Points[^1]).Mean));
+    }
+}
+
+/// <summary>See <see cref="GradientProbe.AfterPerfect"/>. <paramref name="PerfectAt"/>: the D iteration from which D is
+/// (nearly) perfect, null if never; <paramref name="BelowPeakOrders"/>: log10(largest norm / norm there);
+/// <paramref name="DropAfterOrders"/>: log10(norm there / last norm).</summary>
+public sealed record PerfectDGradient(int? PerfectAt, double BelowPeakOrders, double DropAfterOrders)
+{
+    /// <summary>D became perfect before the gradient had vanished (within <paramref name="maxBelowPeak"/> orders of its
+    /// largest value) and the gradient then fell by at least <paramref name="minDrop"/> orders.</summary>
+    public bool Holds(double maxBelowPeak = 1, double minDrop = 2) =>
+        PerfectAt is not null && BelowPeakOrders <= maxBelowPeak && DropAfterOrders >= minDrop;
+
+    public override string ToString() => PerfectAt is int k
+        ? $"perfect from D iteration {k}: {BelowPeakOrders:0.00} orders below the peak, then a drop of {DropAfterOrders:0.00}"
+        : "never perfect";
 }
 
 /// <summary>

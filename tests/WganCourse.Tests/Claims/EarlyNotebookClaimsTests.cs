@@ -11,9 +11,10 @@ using static TorchSharp.torch;
 
 namespace WganCourse.Tests.Claims;
 
-/// <summary>Every claim of notebooks 01, 02 and 06 fed a broken input (an untrained D or G, a collapsed G, a critic that
-/// is not Lipschitz, no instance noise ...): the quantity the claim measures must then miss the claim's threshold, so the
-/// claim can fail. The thresholds are the notebooks' own.</summary>
+/// <summary>Every claim of notebooks 00, 01, 02 and 06 fed a broken input (an untrained D or G, a collapsed G, a critic
+/// that is not Lipschitz, no instance noise ...): the quantity the claim measures must then miss the claim's threshold,
+/// so the claim can fail. The thresholds are the notebooks' own. Checks (identities) are tested the same way where a
+/// bug could break them.</summary>
 public class EarlyNotebookClaimsTests
 {
     public EarlyNotebookClaimsTests() => Course.Setup();
@@ -21,6 +22,49 @@ public class EarlyNotebookClaimsTests
     static readonly GaussianMixture Pr = Toy.Bimodal1D();
     static readonly GaussianMixture Pg = GaussianMixture.OneD("p_g", (0.6, -1.0, 1.0), (0.4, 1.5, 0.7));
     static readonly UniformGrid Grid = new(-8, 8, 3201);
+
+    // ---- 00 ----
+
+    /// <summary>00.toy-gan-radius as the notebook judges it: mean radius within 0.25 of 2/1.414, and at least 4 of the 8
+    /// modes the nearest mode of at least 1/16 of the samples.</summary>
+    static bool TourClaim(Tensor samples, out string measured)
+    {
+        var ring = Toy.Ring8();
+        double radius = samples.norm(1).mean().item<float>();
+        var shares = ToyMetrics.NearestModeShares(samples, ring);
+        int spread = shares.Count(s => s >= 1.0 / 16);
+        measured = $"radius {radius:0.###}, {spread} modes ≥ 1/16 ({string.Join(" ", shares.Select(s => $"{s:0.00}"))})";
+        return Math.Abs(radius - 2 / 1.414) <= 0.25 && spread >= 4;
+    }
+
+    [Fact]
+    public void Nb00_toy_gan_radius_fails_for_a_collapsed_and_for_an_untrained_generator()
+    {
+        var ring = Toy.Ring8();
+        using var gen = Seeds.Generator(3);
+        Assert.True(TourClaim(ring.Sample(2000, gen), out var data), "the data itself must pass: " + data);
+        GaussianMixture On(int modes) => new($"{modes} of 8", ring.Means.Take(modes).ToArray(), ring.Stds.Take(modes).ToArray());
+        // collapsed onto one mode: on the ring (mean radius 1.414, the old claim passed it), all in one sector
+        var one = On(1).Sample(2000, gen);
+        Assert.True(Math.Abs(one.norm(1).mean().item<float>() - 2 / 1.414) <= 0.25, "the radius part alone passes");
+        Assert.False(TourClaim(one, out var m1), m1);
+        Assert.False(TourClaim(On(3).Sample(2000, gen), out var m3), m3); // three modes: still fewer than half
+        var untrained = Mlp.Generator(latentDim: 2, outDim: 2, seed: 1).Sample(2000, Seeds.Generator(3));
+        Assert.False(TourClaim(untrained, out var mu), mu); // a blob near the origin
+        var shares = ToyMetrics.NearestModeShares(one, ring);
+        Assert.Equal(1.0, shares.Sum(), 12);
+        Assert.Equal(1.0, shares[0], 12);
+    }
+
+    [Fact]
+    public void Nb00_sigmoid_symmetry_check_fails_for_a_function_that_is_not_the_logistic()
+    {
+        var l = linspace(-8, 8, 101, dtype: float64);
+        Assert.True((sigmoid(-l) - (1 - sigmoid(l))).abs().max().item<double>() <= 1e-12);
+        var shifted = sigmoid(l + 0.1); // a sigmoid with a bias: σ(−l + 0.1) ≠ 1 − σ(l + 0.1)
+        var shiftedAtMinusL = sigmoid(-l + 0.1);
+        Assert.True((shiftedAtMinusL - (1 - shifted)).abs().max().item<double>() > 1e-12); // 00.sigmoid-symmetry
+    }
 
     // ---- 01 ----
 
@@ -97,7 +141,40 @@ public class EarlyNotebookClaimsTests
         var probe = Probes.GradientsWhileDLearns(g, d, new ToyBatches(ring), new[] { 0, 50, 200 }, 64, 3,
                                                  criticOptimizer: OptimizerSpec.Sgd(1e-12));
         Assert.True(probe.LossADropOrders < 2, $"drop {probe.LossADropOrders}"); // 02.vanishing-gradient
-        Assert.True(probe.Points[^1].Accuracy.Overall < 0.999);                   // 02.perfect-d-ring
+        Assert.True(probe.Points[^1].Accuracy.Overall < 0.999);
+        Assert.False(probe.AfterPerfect().Holds(), probe.AfterPerfect().ToString()); // 02.perfect-d-ring
+        Assert.Null(probe.AfterPerfect().PerfectAt);
+    }
+
+    [Fact]
+    public void Nb02_perfect_d_ring_holds_for_loss_A_and_fails_for_the_non_saturating_loss_B()
+    {
+        var ring = Toy.Ring8();
+        var g = Mlp.Generator(latentDim: 2, outDim: 2, hidden: 64, seed: Seeds.Default);
+        var d = Mlp.Critic(inDim: 2, hidden: 64, seed: Seeds.Default + 1);
+        var probe = Probes.GradientsWhileDLearns(g, d, new ToyBatches(ring), new[] { 0, 10, 30, 100, 300, 1000, 2000 },
+                                                 64, 3);
+        var a = probe.AfterPerfect();
+        Assert.True(a.Holds(), "loss A: " + a);
+        // loss B's gradient does not saturate: D is just as perfect, but the gradient does not fall after it
+        var b = probe.AfterPerfect(norm: p => p.LossB);
+        Assert.Equal(a.PerfectAt, b.PerfectAt);
+        Assert.False(b.Holds(), "loss B: " + b);
+    }
+
+    [Fact]
+    public void Nb02_perfect_d_ring_fails_when_the_gradient_vanished_before_D_separated()
+    {
+        // a D that saturates before it is accurate: the gradient is already 3 orders below its peak at 99.9 %
+        static GradientProbePoint P(int k, double norm, double acc) =>
+            new(k, new NormStats(norm, 0), new NormStats(1, 0), new DiscriminatorAccuracy(acc, acc), 0);
+        var early = new GradientProbe(new[] { P(0, 1e-1, 0.5), P(10, 1e-4, 0.9), P(30, 1e-4, 1), P(100, 1e-7, 1) });
+        Assert.Equal(30, early.AfterPerfect().PerfectAt);
+        Assert.False(early.AfterPerfect().Holds(), early.AfterPerfect().ToString());
+        var right = new GradientProbe(new[] { P(0, 1e-2, 0.5), P(30, 5e-2, 1), P(100, 1e-1, 1), P(4000, 1e-5, 1) });
+        Assert.True(right.AfterPerfect().Holds(), right.AfterPerfect().ToString());
+        var perfectAtTheEnd = new GradientProbe(new[] { P(0, 1e-1, 0.5), P(100, 1e-2, 0.9), P(4000, 1e-2, 1) });
+        Assert.False(perfectAtTheEnd.AfterPerfect().Holds()); // no drop after it
     }
 
     [Fact]
@@ -107,7 +184,7 @@ public class EarlyNotebookClaimsTests
         var right = autograd.grad(new[] { GanLosses.LogOneMinusD(logit).sum() }, new[] { logit })[0].abs().item<double>();
         var swapped = autograd.grad(new[] { (-GanLosses.LogD(logit)).sum() }, new[] { logit })[0].abs().item<double>();
         Assert.True(right < 1e-4);
-        Assert.False(swapped < 1e-4); // the claim requires |A'(−10)| < 1e-4
+        Assert.False(swapped < 1e-4); // the check 02.sigmoid-saturation requires |A'(−10)| < 1e-4
     }
 
     [Fact]
@@ -194,13 +271,14 @@ public class EarlyNotebookClaimsTests
         Assert.False(Math.Abs(gp.Rescaled - w) <= 0.05 * w);        // 06.kr-gp-rescaled
         var clipped = KantorovichRubinstein.Estimate(P, Q, KantorovichRubinstein.ClippedCriticObjective(), steps: 0,
                                                      evalSamples: 2000, historyEvery: 0);
-        Assert.False(clipped.Rescaled >= 0.8 * clipped.EmpiricalW); // 06.kr-clipped (lower half)
+        Assert.False(clipped.Rescaled >= 0.8 * clipped.EmpiricalW); // 06.kr-clipped
     }
 
     [Fact]
-    public void Nb06_kr_clipped_fails_for_a_critic_that_is_not_kept_small()
+    public void Nb06_kr_clipped_bounds_check_fails_for_a_critic_that_is_not_kept_small()
     {
-        // "clipping" at c = 100 never binds: the critic is not K-Lipschitz with K ≪ 1, and its raw gap is not tiny
+        // the check 06.kr-clipped-bounds: "clipping" at c = 100 never binds, so the critic is not K-Lipschitz with
+        // K ≪ 1 and its raw gap is not tiny (with c = 0.01 it is, trained or not: 64·64·0.01³ ≈ 0.004)
         var r = KantorovichRubinstein.Estimate(P, Q, KantorovichRubinstein.ClippedCriticObjective(clip: 100), steps: 300,
                                                evalSamples: 2000, historyEvery: 0);
         Assert.False(r.Estimate < 0.05 * 2, $"raw gap {r.Estimate}");
