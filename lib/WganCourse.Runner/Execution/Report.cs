@@ -9,7 +9,10 @@ namespace WganCourse.Runner.Execution;
 /// <summary>One claim as claims.json records it: the notebook it came from plus the claim record.</summary>
 public sealed record NotebookClaim(string notebook, string id, string statement, string source, string expected, string measured,
                                    string tolerance, bool passed, bool skipped, string profile, string? note, string kind = "claim",
-                                   string? known_failure = null)
+                                   string? known_failure = null,
+                                   [property: System.Text.Json.Serialization.JsonNumberHandling(
+                                       System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+                                   double? margin = null)
 {
     /// <summary>A failure the course documents ("not reproduced"): reported, not a pass, does not fail the run.</summary>
     public bool NotReproduced => !passed && !skipped && known_failure is not null;
@@ -31,7 +34,7 @@ public static class Report
             var r = JsonSerializer.Deserialize<ClaimRecord>(line)!;
             if (!byId.ContainsKey(r.id)) order.Add(r.id);
             byId[r.id] = new NotebookClaim(notebook, r.id, r.statement, r.source, r.expected, r.measured, r.tolerance, r.passed, r.skipped, r.profile, r.note,
-                                        r.kind ?? "claim", r.known_failure);
+                                        r.kind ?? "claim", r.known_failure, r.margin);
         }
         return order.Select(id => byId[id]).ToList();
     }
@@ -86,13 +89,14 @@ public static class Report
                       (cs.Any(c => c.NotReproduced) ? $" · {cs.Count(c => c.NotReproduced)} not reproduced" : "") + "</td>" +
                       $"<td><a href=\"{E(Rel(r.OutputPath))}\">.ipynb</a>" + (html is null ? "" : $" · <a href=\"{E(Rel(html))}\">HTML</a>") + "</td></tr>");
         }
-        sb.Append("</table><h2>Claims</h2><table><tr><th>notebook</th><th>kind</th><th>id</th><th>statement</th><th>source</th><th>expected</th><th>measured</th><th>tolerance</th><th>status</th></tr>");
+        sb.Append("</table><h2>Claims</h2><table><tr><th>notebook</th><th>kind</th><th>id</th><th>statement</th><th>source</th><th>expected</th><th>measured</th><th>tolerance</th><th>margin</th><th>status</th></tr>");
         foreach (var c in claims)
         {
             var status = c.Status;
             sb.Append($"<tr class=\"{status}\"><td>{E(c.notebook)}</td><td>{E(c.kind)}</td><td><code>{E(c.id)}</code></td><td>{E(c.statement)}" + (c.note is null ? "" : $"<br/><small>{E(c.note)}</small>") +
                       (c.NotReproduced ? $"<br/><small><b>does not reproduce here:</b> {E(c.known_failure)}</small>" : "") +
-                      $"</td><td>{E(c.source)}</td><td>{E(c.expected)}</td><td>{E(c.measured)}</td><td>{E(c.tolerance)}</td><td>{status}</td></tr>");
+                      $"</td><td>{E(c.source)}</td><td>{E(c.expected)}</td><td>{E(c.measured)}</td><td>{E(c.tolerance)}</td>" +
+                      $"<td>{(c.margin is double m ? E(ClaimResult.FormatMargin(m)) : "")}</td><td>{status}</td></tr>");
         }
         sb.Append("</table></body></html>");
         File.WriteAllText(Path.Combine(dir, "report.html"), sb.ToString());

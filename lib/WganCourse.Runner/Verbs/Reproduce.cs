@@ -8,7 +8,8 @@ using Profile = WganCourse.Runtime.Profile;
 namespace WganCourse.Runner.Verbs;
 
 /// <summary>
-/// `reproduce [--profile smoke|cpu|full] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots] [--twice] [notebook ...]`: runs every notebook
+/// `reproduce [--profile smoke|cpu|full] [--seed-block K] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots]
+/// [--twice] [notebook ...]`: runs every notebook
 /// (or the ones named) in order in the real kernel, gathers their claims, writes executed copies, claims.json and
 /// report.html. Exit code 0 only if every notebook ran through and no claim failed.
 /// </summary>
@@ -18,6 +19,7 @@ static class Reproduce
     {
         var profile = Profile.Parse(Environment.GetEnvironmentVariable(Profile.Variable));
         double? timeout = null; string? outDir = null; bool html = true, shots = false, twice = false;
+        int? seedBlock = null;
         var selected = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -29,6 +31,13 @@ static class Reproduce
                 case "--no-html": html = false; break;
                 case "--screenshots": shots = true; break;
                 case "--twice": twice = true; break;
+                case "--seed-block" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], out var k) || k < 0)
+                    {
+                        AnsiConsole.MarkupLine("[red]--seed-block takes a whole number ≥ 0[/] (0: the seeds as written)");
+                        return 2;
+                    }
+                    seedBlock = k; break;
                 default:
                     if (args[i].StartsWith("--")) { AnsiConsole.MarkupLine($"[red]unknown option {Markup.Escape(args[i])}[/]"); return 2; }
                     selected.Add(args[i]); break;
@@ -38,6 +47,8 @@ static class Reproduce
         if (notebooks.Count == 0) { AnsiConsole.MarkupLine("[red]no notebooks found[/] under " + Markup.Escape(Repo.Notebooks)); return 2; }
         var name = profile.ToString().ToLowerInvariant();
         var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
+        // the block reaches every kernel through the environment it inherits (Seeds.Block reads it)
+        if (seedBlock is int b) Environment.SetEnvironmentVariable(Seeds.BlockVariable, b.ToString());
         return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots, twice);
     }
 
@@ -71,7 +82,7 @@ static class Reproduce
     {
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
-        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned)");
+        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned)");
         var runs = new List<ExecutionResult>();
         var claims = new List<NotebookClaim>();
         var pages = new Dictionary<string, string?>();
@@ -121,7 +132,8 @@ static class Reproduce
             var mine = Report.ReadClaims(file, claimsFile);
             claims.AddRange(mine);
             foreach (var c in mine)
-                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : c.NotReproduced ? "[darkorange]not reproduced[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}");
+                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : c.NotReproduced ? "[darkorange]not reproduced[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}" +
+                                       (c.margin is double m ? $", margin {Markup.Escape(WganCourse.Claims.ClaimResult.FormatMargin(m))}" : ""));
             if (result.Outcome != Outcome.Ok)
                 AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
             AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");

@@ -23,7 +23,7 @@ public sealed class ImageSet(string name, Tensor images, Tensor labels) : IDispo
     public (ImageSet First, ImageSet Second) Split(double firstFraction, int seed)
     {
         if (!(firstFraction > 0 && firstFraction < 1)) throw new ArgumentOutOfRangeException(nameof(firstFraction), "must be in (0, 1)");
-        using var g = new Generator((ulong)seed);
+        using var g = Runtime.Seeds.Generator(seed);
         var perm = randperm(Count, generator: g);
         int k = (int)Math.Round(Count * firstFraction);
         using var a = perm[..k];

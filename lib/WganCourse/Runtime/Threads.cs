@@ -12,7 +12,9 @@ namespace WganCourse.Runtime;
 /// core. Hence <see cref="ForToyModels"/> for toy training and the machine's default for the image models.
 /// </para>
 /// Thread count changes the order of floating-point sums inside libtorch, so results are bit-identical only for the
-/// same seed and the same thread count; a notebook that uses <see cref="ForToyModels"/> gets the same numbers every time.
+/// same seed, the same thread count and the same CPU (libtorch promises nothing across thread counts or instruction
+/// sets); a notebook that uses <see cref="ForToyModels"/> gets the same numbers every time on one machine, and its
+/// claims are designed to hold over the seeds on any machine.
 /// </summary>
 public static class Threads
 {

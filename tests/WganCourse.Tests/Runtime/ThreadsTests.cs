@@ -49,24 +49,28 @@ public class ThreadsTests
     }
 
     [Fact]
-    public void The_toy_MLPs_train_to_the_same_bits_on_one_and_on_two_threads()
+    public void The_toy_MLPs_train_to_the_same_bits_twice_on_the_same_thread_count()
     {
-        // why ForToyModels may be used in the toy notebooks without changing their numbers: at the toy sizes (128 units,
-        // batch 256) libtorch's results do not depend on the thread count (unlike the DCGAN's convolutions)
+        // what libtorch promises and the notebooks rely on (they pin the thread count): same seed, same thread
+        // count, same CPU → the same bits. Across thread counts or CPUs it promises nothing, so no test asks it:
+        // on an AVX-512 Xeon one and two threads differ in a loss's 8th digit.
         (List<double> Losses, float[] Weights) Train(int threads, Objective objective)
         {
             using var _ = Threads.Use(threads);
             using var g = Mlp.Generator(seed: 1);
             using var d = Mlp.Critic(seed: 2);
-            var r = Trainer.Run(objective, g, d, new ToyBatches(Toy.Ring8()), new TrainOptions { Steps = 8, BatchSize = 256, LogEvery = 4, Device = CPU });
-            return (r.History.CriticLoss.Concat(r.History.GeneratorLoss).ToList(), g.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
+            var r = Trainer.Run(objective, g, d, new ToyBatches(Toy.Ring8()),
+                new TrainOptions { Steps = 8, BatchSize = 256, LogEvery = 4, Device = CPU });
+            return (r.History.CriticLoss.Concat(r.History.GeneratorLoss).ToList(),
+                    g.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
         }
         foreach (var objective in new Objective[] { new GanNonSaturating(), new WganGp() })
-        {
-            var one = Train(1, objective);
-            var two = Train(2, objective);
-            Assert.Equal(one.Losses, two.Losses);
-            Assert.Equal(one.Weights, two.Weights);
-        }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var first = Train(threads, objective);
+                var second = Train(threads, objective);
+                Assert.Equal(first.Losses, second.Losses);
+                Assert.Equal(first.Weights, second.Weights);
+            }
     }
 }
