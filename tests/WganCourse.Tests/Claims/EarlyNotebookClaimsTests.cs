@@ -1,4 +1,5 @@
 using TorchSharp;
+using WganCourse.Claims;
 using WganCourse.Data;
 using WganCourse.Divergences;
 using WganCourse.Metrics;
@@ -175,6 +176,26 @@ public class EarlyNotebookClaimsTests
         Assert.True(right.AfterPerfect().Holds(), right.AfterPerfect().ToString());
         var perfectAtTheEnd = new GradientProbe(new[] { P(0, 1e-1, 0.5), P(100, 1e-2, 0.9), P(4000, 1e-2, 1) });
         Assert.False(perfectAtTheEnd.AfterPerfect().Holds()); // no drop after it
+    }
+
+    [Fact]
+    public void Nb02_and_05_seed_counts_need_every_run_at_the_rates_their_notebooks_state()
+    {
+        static bool[] Runs(int n, int failing = 0) => Enumerable.Range(0, n).Select(i => i >= failing).ToArray();
+        static ClaimResult Count(bool[] runs, double rate) => Claim.SeedCount("test.count", "s", "test", runs, rate);
+        // 02.perfect-d and 02.js-saturates: 20 runs at p = 0.9995 → all 20 (P(X ≤ 19) = 0.995 %)
+        Assert.True(Count(Runs(20), 0.9995).Passed);
+        var oneFails = Count(Runs(20, failing: 1), 0.9995);
+        Assert.False(oneFails.Passed);
+        Assert.Equal("≥ 20 of 20 seeds", oneFails.Expected);
+        Assert.Equal(1 - Math.Pow(0.9995, 20), Binomial.Threshold(20, 0.9995, Claim.FalseFailureRate).FalseFailure, 9);
+        // 02.vanishing-gradient and 02.perfect-d-ring: 5 seeds at p = 0.998 → all 5 (0.996 %)
+        Assert.True(Count(Runs(5), 0.998).Passed);
+        Assert.False(Count(Runs(5, failing: 1), 0.998).Passed);
+        // 05.fd-dcgan-vs-mlp: 2 seeds at p = 0.998 → 2 of 2 (0.4 %); below 99.5 % one seed could fail
+        Assert.False(Count(Runs(2, failing: 1), 0.998).Passed);
+        Assert.Equal(2, Binomial.Threshold(2, 0.998, Claim.FalseFailureRate).K);
+        Assert.Equal(1, Binomial.Threshold(2, 0.99, Claim.FalseFailureRate).K);
     }
 
     [Fact]

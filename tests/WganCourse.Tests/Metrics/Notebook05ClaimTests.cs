@@ -1,3 +1,4 @@
+using WganCourse.Claims;
 using WganCourse.Metrics;
 using WganCourse.Models;
 using Xunit;
@@ -13,6 +14,10 @@ namespace WganCourse.Tests.Metrics;
 public class Notebook05ClaimTests(ClassifierFixture fixture)
 {
     Tensor Real(int from, int n) => fixture.HeldOut.Images[from..(from + n)];
+
+    /// <summary>05.fd-dcgan-vs-mlp as the notebook judges it: seeds with ratio ≥ 1.5, counted at p = 0.998.</summary>
+    static bool NotebookClaim(FdComparison fd) => Claim.SeedCount("05.fd-dcgan-vs-mlp", "test", "test",
+        fd.Ratios.Select(r => r >= FdComparison.RatioThreshold).ToList(), assumedRate: 0.998).Passed;
 
     /// <summary>"MLP GAN" samples: real digits under heavy pixel noise — readable, but far from clean.</summary>
     Tensor Noisy(int from, int n)
@@ -31,6 +36,7 @@ public class Notebook05ClaimTests(ClassifierFixture fixture)
         double dc2 = FdDigits.Compute(fixture.Classifier, Real(1000, 500), reference);
         var fd = new FdComparison(new[] { 1, 2 }, new[] { mlp1, mlp2 }, new[] { dc1, dc2 });
         Assert.True(fd.Holds, fd.Summary + " — " + fd.PerSeed);
+        Assert.True(NotebookClaim(fd), fd.PerSeed);
     }
 
     [Fact]
@@ -42,6 +48,7 @@ public class Notebook05ClaimTests(ClassifierFixture fixture)
         double dc = FdDigits.Compute(fixture.Classifier, collapsed, reference);
         var fd = new FdComparison(new[] { 1, 2 }, new[] { mlp, mlp }, new[] { dc, dc });
         Assert.False(fd.Holds, fd.Summary);
+        Assert.False(NotebookClaim(fd), fd.PerSeed);
     }
 
     [Fact]
@@ -53,6 +60,7 @@ public class Notebook05ClaimTests(ClassifierFixture fixture)
         double dc = FdDigits.Compute(fixture.Classifier, untrained.Sample(500, new Generator(7)), reference);
         var fd = new FdComparison(new[] { 1, 2 }, new[] { mlp, mlp }, new[] { dc, dc });
         Assert.False(fd.Holds, fd.Summary);
+        Assert.False(NotebookClaim(fd), fd.PerSeed);
     }
 
     [Fact]
@@ -74,6 +82,8 @@ public class Notebook05ClaimTests(ClassifierFixture fixture)
     {
         Assert.False(new FdComparison(new[] { 1 }, new[] { 400.0 }, new[] { 100.0 }).Holds);              // one seed
         Assert.False(new FdComparison(new[] { 1, 2 }, new[] { 400.0, 140.0 }, new[] { 100.0, 100.0 }).Holds); // 4.0 and 1.4
+        Assert.False(NotebookClaim(new FdComparison(new[] { 1, 2 }, new[] { 400.0, 140.0 }, new[] { 100.0, 100.0 })));
+        Assert.False(NotebookClaim(new FdComparison(new[] { 1, 2 }, new[] { double.NaN, 400.0 }, new[] { 100.0, 100.0 })));
         Assert.True(new FdComparison(new[] { 1, 2 }, new[] { 400.0, 150.0 }, new[] { 100.0, 100.0 }).Holds);
         Assert.False(new FdComparison(new[] { 1, 2 }, new[] { double.NaN, 400.0 }, new[] { 100.0, 100.0 }).Holds);
         var fd = new FdComparison(new[] { 1, 2 }, new[] { 300.0, 500.0 }, new[] { 100.0, 100.0 });
