@@ -82,7 +82,7 @@ static class Reproduce
     {
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
-        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned)");
+        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned) · engine {NotebookExecutor.Engine}");
         var runs = new List<ExecutionResult>();
         var claims = new List<NotebookClaim>();
         var pages = new Dictionary<string, string?>();

@@ -14,7 +14,11 @@ static class RunnerProcess
     public static Result Run(params string[] args) => RunWith(null, args);
 
     /// <summary>As <see cref="Run"/>, with extra environment variables (e.g. WGAN_COURSE_ENGINE=stdio).</summary>
-    public static Result RunWith(IDictionary<string, string>? environment, params string[] args)
+    public static Result RunWith(IDictionary<string, string>? environment, params string[] args) =>
+        RunWith(environment, TimeSpan.FromMinutes(20), args);
+
+    /// <summary>As <see cref="RunWith(IDictionary{string, string}?, string[])"/>, killed after <paramref name="limit"/>.</summary>
+    public static Result RunWith(IDictionary<string, string>? environment, TimeSpan limit, params string[] args)
     {
         var outDir = Directory.CreateTempSubdirectory("wgan-runner-").FullName;
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = TestPaths.Repo, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -24,7 +28,7 @@ static class RunnerProcess
         if (environment is not null) foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync(); var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(20))) { p.Kill(true); throw new TimeoutException("runner did not finish in 20 minutes"); }
+        if (!p.WaitForExit(limit)) { p.Kill(true); throw new TimeoutException($"runner did not finish in {limit.TotalMinutes:0} minutes"); }
         return new Result(p.ExitCode, stdout.Result + stderr.Result, outDir);
     }
 
