@@ -108,14 +108,10 @@ public static class ToyMetrics
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(target);
         if (!(kSigma > 0)) throw new ArgumentOutOfRangeException(nameof(kSigma), kSigma, "kσ must be > 0");
-        if (samples.dim() != 2 || samples.shape[1] != target.Dim || samples.shape[0] == 0)
-            throw new ArgumentException($"samples must have shape [n ≥ 1, {target.Dim}] for {target.Name}, got [{string.Join(", ", samples.shape)}]");
         int K = target.Means.Length;
         using var scope = NewDisposeScope();
-        var x = samples.detach().to(CPU).to_type(float64);
-        var mu = tensor(target.Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(K, target.Dim);
+        var dist = DistancesToModes(samples, target);                                      // [n, K]
         var radius = tensor(target.Stds, dtype: float64) * kSigma;                         // [K]
-        var dist = cdist(x.unsqueeze(0), mu.unsqueeze(0)).squeeze(0);                     // [n, K]
         var near = dist <= radius.unsqueeze(0);                                             // within kσ of mode k
         // sum(dim: 0), not sum(0): a literal 0 binds to the sum(ScalarType) overload (dtype Byte) in TorchSharp
         int covered = (int)(near.to_type(int64).sum(dim: 0) >= minSamples).to_type(int64).sum().item<long>();
@@ -123,7 +119,7 @@ public static class ToyMetrics
         double hq = highQuality.to_type(float64).mean().item<double>();
         var nearest = dist.argmin(1);
         var counts = bincount(nearest.masked_select(highQuality), minlength: K).data<long>().Select(c => (int)c).ToArray();
-        return new ToyReport(covered, K, hq, ReverseKlOfCounts(counts, target.Weights, pseudoCount), counts) { SampleCount = (int)x.shape[0] };
+        return new ToyReport(covered, K, hq, ReverseKlOfCounts(counts, target.Weights, pseudoCount), counts) { SampleCount = (int)dist.shape[0] };
     }
 
     /// <summary>Summarises one objective's seeds: <paramref name="minFraction"/> of each seed's samples (1 % by default, the
@@ -151,15 +147,21 @@ public static class ToyMetrics
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(target);
+        using var scope = NewDisposeScope();
+        var dist = DistancesToModes(samples, target);
+        var counts = bincount(dist.argmin(1), minlength: target.Means.Length).data<long>().ToArray();
+        return counts.Select(c => (double)c / dist.shape[0]).ToArray();
+    }
+
+    /// <summary>The [n, K] Euclidean distances (float64, on the CPU) of every sample to every mode centre, after checking
+    /// the samples' shape. Call it inside a dispose scope.</summary>
+    static Tensor DistancesToModes(Tensor samples, GaussianMixture target)
+    {
         if (samples.dim() != 2 || samples.shape[1] != target.Dim || samples.shape[0] == 0)
             throw new ArgumentException($"samples must have shape [n ≥ 1, {target.Dim}] for {target.Name}, got [{string.Join(", ", samples.shape)}]");
-        int K = target.Means.Length;
-        using var scope = NewDisposeScope();
         var x = samples.detach().to(CPU).to_type(float64);
-        var mu = tensor(target.Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(K, target.Dim);
-        var nearest = cdist(x.unsqueeze(0), mu.unsqueeze(0)).squeeze(0).argmin(1);
-        var counts = bincount(nearest, minlength: K).data<long>().ToArray();
-        return counts.Select(c => (double)c / x.shape[0]).ToArray();
+        var mu = tensor(target.Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(target.Means.Length, target.Dim);
+        return cdist(x.unsqueeze(0), mu.unsqueeze(0)).squeeze(0);
     }
 
     /// <summary>KL(p ‖ w) of a mode histogram (see <see cref="ReverseKl"/> for the smoothing).</summary>
