@@ -103,8 +103,10 @@ public static class Claim
         var sd = Math.Sqrt(n * assumedRate * (1 - assumedRate));
         var expected = $"≥ {t.K} of {n} seeds";
         var tolerance = $"assumes p ≥ {assumedRate:0.##} per seed: P(< {t.K} of {n}) = {t.FalseFailure:0.0%}";
-        return Record(id, statement, source, expected, $"{count} of {n}", tolerance, count >= t.K, kind, note,
-                      knownFailure, Margin(count - t.K, sd));
+        // too few seeds for any threshold at 1 % ("≥ 0 of n") judges nothing: it fails rather than passing empty
+        if (t.K == 0) tolerance += " — too few seeds to judge";
+        return Record(id, statement, source, expected, $"{count} of {n}", tolerance, t.K >= 1 && count >= t.K, kind,
+                      note, knownFailure, Margin(count - t.K, sd));
     }
 
     /// <summary>The seed mean is at least <paramref name="threshold"/> by 3 standard errors (mean − 3·SE ≥ threshold):

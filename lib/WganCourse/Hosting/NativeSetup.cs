@@ -40,6 +40,8 @@ public static class NativeSetup
     public const string LibTorchVersion = "2.10.0";
     /// <summary>Symbols known to be bound to a missing version and never called by TorchSharp.</summary>
     static readonly HashSet<string> HarmlessSymbols = new() { "_ZSt21ios_base_library_initv" };
+    /// <summary>True for a symbol bound to a missing version that TorchSharp never calls.</summary>
+    public static bool IsHarmless(string symbol) => HarmlessSymbols.Contains(symbol);
     /// <summary>The CUDA libtorch package a `-p:TorchBackend=cuda` build restores (not served by this project's registry).</summary>
     public const string CudaPackage = "libtorch-cuda-12.8-linux-x64";
     /// <summary>WGAN_COURSE_TORCH_BACKEND=cuda makes notebooks load libtorch from the CUDA package in the NuGet cache.</summary>
@@ -79,6 +81,16 @@ public static class NativeSetup
             $"WganCourse runs on {string.Join(", ", SupportedRids)}; this machine is {os} {arch.ToString().ToLowerInvariant()}. " +
             "TorchSharp 0.107 has CPU libtorch packages only for those (and win-arm64, untested by the course).");
     }
+
+    /// <summary>The natives of one of <see cref="SupportedRids"/>.</summary>
+    public static NativePlan PlanFor(string rid) => rid switch
+    {
+        "win-x64" => PlanFor(OSPlatform.Windows, Architecture.X64),
+        "osx-arm64" => PlanFor(OSPlatform.OSX, Architecture.Arm64),
+        "linux-x64" => PlanFor(OSPlatform.Linux, Architecture.X64),
+        _ => throw new PlatformNotSupportedException(
+            $"{rid} is not one of {string.Join(", ", SupportedRids)}"),
+    };
 
     /// <summary>Idempotent; call before the first TorchSharp operation.</summary>
     public static NativeReport Ensure()
@@ -131,10 +143,8 @@ public static class NativeSetup
 
         // Dependencies first, each by absolute path, so DT_NEEDED lookups bind to these by SONAME.
         // (the CUDA libraries exist only in the CUDA package; their own dependencies resolve through RUNPATH $ORIGIN)
-        foreach (var name in new[] { "libgomp-*.so.1", "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
-            foreach (var file in Directory.GetFiles(libtorchDir, name))
-                Load(file);
-        var lib = Load(toLoad);
+        var plan = PlanFor("linux-x64");
+        var lib = LoadExplained(plan.Rid, libtorchDir, toLoad, plan.Preload);
         TrySetResolver(torchAssembly, lib);
 
         var msg = missing.Count == 0
@@ -150,10 +160,7 @@ public static class NativeSetup
     {
         var torchAssembly = typeof(TorchSharp.torch).Assembly;
         var (lts, libtorchDir) = Locate(torchAssembly);
-        foreach (var name in plan.Preload)
-            foreach (var file in Directory.GetFiles(libtorchDir, name))
-                Load(file);
-        TrySetResolver(torchAssembly, Load(lts));
+        TrySetResolver(torchAssembly, LoadExplained(plan.Rid, libtorchDir, lts, plan.Preload));
         return new NativeReport(lts, libtorchDir, false, null, Array.Empty<string>(),
             $"TorchSharp natives ({plan.Rid}) loaded from {Path.GetDirectoryName(lts)} and {libtorchDir}");
     }
@@ -188,6 +195,30 @@ public static class NativeSetup
         return new[] { fromAssembly, Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? "",
                        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages") }
             .Where(r => r.Length > 0).Distinct();
+    }
+
+    static IntPtr LoadExplained(string rid, string dir, string bridge, IEnumerable<string> preload) =>
+        LoadExplained(rid, dir, bridge, preload, Load, n => NativeLibrary.TryLoad(n, out _));
+
+    /// <summary>Loads libtorch (dependencies first, globs) then the bridge; a failure says which
+    /// system library is missing and the command that installs it (<see cref="NativeDiagnosis"/>).
+    /// Loader and probe are parameters so that a machine without a library can be simulated.</summary>
+    public static IntPtr LoadExplained(string rid, string libtorchDir, string bridge,
+                                       IEnumerable<string> preload, Func<string, IntPtr> load,
+                                       Func<string, bool> canLoad)
+    {
+        try
+        {
+            foreach (var name in preload)
+                foreach (var file in Directory.GetFiles(libtorchDir, name))
+                    load(file);
+            return load(bridge);
+        }
+        catch (DllNotFoundException e)
+        {
+            var why = NativeDiagnosis.Explain(rid, libtorchDir, canLoad, e.Message);
+            throw new DllNotFoundException(why, e);
+        }
     }
 
     static IntPtr Load(string path)

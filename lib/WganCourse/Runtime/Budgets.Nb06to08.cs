@@ -60,6 +60,12 @@ public static partial class Budgets
     /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
     /// ≈ 1.2 ms per step; 8 values of θ).</summary>
     public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 500, full: 2000);
+    /// <summary>07: critic steps per (θ, seed) on the scale family N(0, θ²I) against N(0, I) (Theorem 3's slope). A
+    /// probe on seeds 20140610, 1, 2, 3 (not the notebook's) had 14 of 16 slopes within 10 % at 500 steps, 15 of 16
+    /// at 1500: some initialisations start with the wrong orientation and need longer.</summary>
+    public static int ScaleFamilyCriticSteps => Profile.Pick(smoke: 20, cpu: 1000, full: 3000);
+    /// <summary>07: critic seeds per θ on the scale family (11, 12, …: held out from the probe above).</summary>
+    public static int[] ScaleFamilySeeds => Enumerable.Range(11, Profile.Pick(smoke: 1, cpu: 3, full: 5)).ToArray();
     /// <summary>07: the Adam-vs-RMSProp demonstration trains Adam critics for this many tracking checkpoints and compares
     /// them with the tracking test's RMSProp runs of the same seeds over the same steps (cpu: 3 seeds × 600 steps).</summary>
     public static int OptimizerStudyCheckpoints => Profile.Pick(smoke: 2, cpu: 4, full: 10);

@@ -71,4 +71,46 @@ public static class WganTheorems
         var gradient = autograd.grad(new[] { -fakeScore }, new[] { th })[0];
         return new LinesPoint(theta, estimate.item<float>(), gradient.item<float>(), Math.Abs(theta), Math.Sign(theta));
     }
+
+    /// <summary>√(π/2) = E‖Z‖ for Z ~ N(0, I₂) (the Rayleigh mean): W₁(N(0, I₂), N(0, θ²I₂)) = |θ − 1|·√(π/2).</summary>
+    public static readonly double RayleighMean = Math.Sqrt(Math.PI / 2);
+
+    /// <summary>g_θ(z) = θ · z for z of shape [n, 2] and θ of shape [1, 1]: P_θ = N(0, θ²I₂).</summary>
+    public static Tensor ScaleGenerator(Tensor theta, Tensor z) => theta * z;
+
+    /// <summary>
+    /// Theorem 3 where the slope is not fixed by the critic's Lipschitz bound: data P_r = N(0, I₂), generator
+    /// g_θ(z) = θ·z with z ~ N(0, I₂), so P_θ = N(0, θ²I₂) and W₁(P_r, P_θ) = |θ − 1|·√(π/2) (radial transport).
+    /// The theorem's gradient −E_z[∇θ f(g_θ(z))] must equal dW/dθ = sign(θ − 1)·√(π/2) ≈ ±1.25. On the parallel
+    /// lines the same read-out is ±1 for any 1-Lipschitz critic with the right sign (g moves along one direction
+    /// only), so only the sign was tested there; here the magnitude needs f to be the radial potential ±‖x‖.
+    /// </summary>
+    public static LinesPoint ScaleFamily(double theta, int steps, int seed = Runtime.Seeds.Default,
+        Func<Tensor, Tensor, Tensor>? generator = null, nn.Module<Tensor, Tensor>? critic = null,
+        int evalSamples = 16384)
+    {
+        if (!(theta > 0)) throw new ArgumentOutOfRangeException(nameof(theta), theta, "a scale θ must be > 0");
+        if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "critic steps must be ≥ 0");
+        generator ??= ScaleGenerator;
+        critic ??= KantorovichRubinstein.ToyCritic(2, seed: seed);
+        var data = Gaussian2D("N(0, I)", 1);
+        if (steps > 0)
+            KantorovichRubinstein.TrainCritic(critic, data, Gaussian2D("N(0, θ²I)", theta),
+                KantorovichRubinstein.PenalisedCriticObjective(seed: seed), steps, seed: seed);
+        var device = critic.parameters().Select(p => p.device).FirstOrDefault() ?? Runtime.Devices.Current;
+        using var scope = NewDisposeScope();
+        using var gen = Runtime.Seeds.Generator(seed + 5);
+        var real = data.Sample(evalSamples, gen).to(device);
+        var z = randn(new long[] { evalSamples, 2 }, generator: gen).to(device);
+        var th = full(1, 1, theta, device: device).requires_grad_(true);
+        using var enable = enable_grad();
+        var fakeScore = critic.call(generator(th, z)).mean();
+        var estimate = critic.call(real).mean() - fakeScore;
+        var gradient = autograd.grad(new[] { -fakeScore }, new[] { th })[0];
+        return new LinesPoint(theta, estimate.item<float>(), gradient.item<float>(),
+                              Math.Abs(theta - 1) * RayleighMean, Math.Sign(theta - 1) * RayleighMean);
+    }
+
+    static GaussianMixture Gaussian2D(string name, double std) =>
+        new(name, new[] { new[] { 0.0, 0.0 } }, new[] { std });
 }

@@ -43,4 +43,39 @@ public class WganTheoremsTests
     [Fact]
     public void Worst_errors_reject_theta_zero() =>
         Assert.Throws<ArgumentException>(() => WganTheorems.WorstErrors(new[] { new LinesPoint(0, 0, 0, 0, 0) }));
+
+    static readonly double[] Scales = { 0.5, 1.5 };
+    const int ScaleSeed = 2; // the course's default seed needs longer at θ > 1 (its critic starts the wrong way round)
+
+    static double WorstSlopeError(IEnumerable<LinesPoint> points) =>
+        points.Max(p => Math.Abs(p.Gradient - p.ExactSlope) / Math.Abs(p.ExactSlope));
+
+    [Fact]
+    public void On_the_scale_family_a_trained_critic_gives_the_slope_of_W_not_just_its_sign()
+    {
+        var points = Scales.Select(t => WganTheorems.ScaleFamily(t, 500, seed: ScaleSeed)).ToList();
+        Assert.True(WorstSlopeError(points) <= 0.1, string.Join(", ",
+            points.Select(p => $"θ {p.Theta}: {p.Gradient:0.000} vs {p.ExactSlope:0.000}")));
+    }
+
+    [Fact]
+    public void On_the_scale_family_a_1_Lipschitz_critic_of_the_wrong_shape_fails()
+    {
+        // f(x) = ∓|x₁|: 1-Lipschitz with the right sign — on the parallel lines that is all Theorem 3's read-out
+        // could see — but its slope here is E|z₁| = √(2/π) ≈ 0.80, not √(π/2) ≈ 1.25
+        var wrongShape = Scales.Select(t => WganTheorems.ScaleFamily(t, 0,
+            critic: new FirstCoordinateCritic(t < 1 ? 1 : -1))).ToList();
+        Assert.InRange(WorstSlopeError(wrongShape), 0.3, 0.4);
+        Assert.True(WorstSlopeError(Scales.Select(t => WganTheorems.ScaleFamily(t, 0, seed: ScaleSeed))) > 0.1);
+        var ignoresTheta = Scales.Select(t => WganTheorems.ScaleFamily(t, 500, seed: ScaleSeed,
+            generator: (theta, z) => WganTheorems.ScaleGenerator(theta * 0 + 1.5, z))).ToList();
+        Assert.True(WorstSlopeError(ignoresTheta) > 0.9);
+    }
+
+    sealed class FirstCoordinateCritic(double sign)
+        : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>("first-coordinate")
+    {
+        public override TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor x) =>
+            sign * x[.., ..1].abs();
+    }
 }
