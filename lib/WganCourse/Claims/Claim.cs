@@ -102,7 +102,7 @@ public static class Claim
         var t = Binomial.Threshold(n, assumedRate, FalseFailureRate);
         var sd = Math.Sqrt(n * assumedRate * (1 - assumedRate));
         var expected = $"≥ {t.K} of {n} seeds";
-        var tolerance = $"assumes p ≥ {assumedRate:0.##} per seed: P(< {t.K} of {n}) = {t.FalseFailure:0.0%}";
+        var tolerance = $"assumes p ≥ {assumedRate:0.####} per seed: P(< {t.K} of {n}) = {t.FalseFailure:0.0##%}";
         // too few seeds for any threshold at 1 % ("≥ 0 of n") judges nothing: it fails rather than passing empty
         if (t.K == 0) tolerance += " — too few seeds to judge";
         return Record(id, statement, source, expected, $"{count} of {n}", tolerance, t.K >= 1 && count >= t.K, kind,
