@@ -108,7 +108,8 @@ public static class CheckCells
         {
             $"// grade: the course's own check of {id}, added by the grader (a student's copy of this cell is not used)",
             "global::Microsoft.DotNet.Interactive.Formatting.Formatter.ResetToDefault();",
-            $"var {r} = global::WganCourse.Exercises.Exercise.WithCases(\"{CaseSeed(nonce)}\", () =>",
+            $"var {r} = global::WganCourse.Exercises.Exercise.WithCases(",
+            $"    \"{CaseSeed(nonce)}\", () =>",
             $"    {Qualify(id, checkSource)});",
             $"var {m} = {S}String.Join(\"\\n\", {r}.Id, {r}.Status.ToString(), {r}.Message);",
             $"{S}String.Concat(\"{TokenPrefix} \", {S}Convert.ToBase64String({S}Text.Encoding.UTF8.GetBytes({m})), \" \",",
@@ -117,7 +118,8 @@ public static class CheckCells
         });
     }
 
-    /// <summary>The hidden cases' seed: drawn from the nonce, yet no help in forging a token (one-way).</summary>
+    /// <summary>The hidden cases' seed: drawn from the nonce, yet no help in forging a token
+    /// (one-way).</summary>
     public static string CaseSeed(string nonce) => Hmac(nonce, "hidden-cases")[..32];
 
     public static string Hmac(string nonce, string message) =>
@@ -175,7 +177,11 @@ public static class CheckCells
         setup["source"] = LibraryPath.Replace(master.Source(master.SetupIndex), "\"" + libraryDll + "\"");
         cells.Add(Clean(setup));
         var origin = new List<int?> { null };
-        foreach (var i in RunCells(student, exercises)) { cells.Add(Clean(student.Cells[i]!.DeepClone())); origin.Add(i); }
+        foreach (var i in RunCells(student, exercises))
+        {
+            cells.Add(Clean(student.Cells[i]!.DeepClone()));
+            origin.Add(i);
+        }
         var injected = new Dictionary<string, int>(StringComparer.Ordinal);
         int k = 0;
         foreach (var ex in exercises)
@@ -191,13 +197,16 @@ public static class CheckCells
         return new Assembled(nb, injected, origin);
     }
 
-    /// <summary>The student's cells that grading runs, in order: every cell but their set-up cell and their copies of
-    /// the check cells (the course's versions run instead). Markdown cells are kept (the kernel skips them).</summary>
-    public static IEnumerable<int> RunCells(NotebookJson student, IReadOnlyList<ExerciseCells> exercises)
+    /// <summary>The student's cells that grading runs, in order: every cell but their set-up cell
+    /// and their copies of the check cells (the course's versions run instead). Markdown cells are
+    /// kept (the kernel skips them).</summary>
+    public static IEnumerable<int> RunCells(NotebookJson student,
+                                            IReadOnlyList<ExerciseCells> exercises)
     {
         var skip = new HashSet<int>(StudentCheckCells(student, exercises).Values);
         int studentSetup = student.SetupIndex;
-        if (studentSetup >= 0 && LooksLikeSetup(student.Source(studentSetup))) skip.Add(studentSetup);
+        if (studentSetup >= 0 && LooksLikeSetup(student.Source(studentSetup)))
+            skip.Add(studentSetup);
         return Enumerable.Range(0, student.Cells.Count).Where(i => !skip.Contains(i));
     }
 

@@ -116,10 +116,13 @@ public static class Grader
         return rows;
     }
 
-    /// <summary>runs/STUDENT/NN-*.scan.txt: what the semantic scan found, cell by cell, and how long it took.</summary>
+    /// <summary>runs/STUDENT/NN-*.scan.txt: what the semantic scan found, cell by cell, and how
+    /// long it took.</summary>
     public static string ScanReport(SemanticScan.Result scan) =>
-        $"semantic scan: {scan.Elapsed.TotalMilliseconds:0} ms, {scan.Findings.Count} finding(s)\n" +
-        string.Concat(scan.Findings.Select(f => $"cell {f.Cell + 1}: {(f.Exercise is { } e ? e + ": library answer" : f.Why)}: {f.What}\n")) +
+        $"semantic scan: {scan.Elapsed.TotalMilliseconds:0} ms, " +
+        $"{scan.Findings.Count} finding(s)\n" +
+        string.Concat(scan.Findings.Select(f => $"cell {f.Cell + 1}: " +
+            $"{(f.Exercise is { } e ? e + ": library answer" : f.Why)}: {f.What}\n")) +
         string.Concat(scan.CompileErrors.Select(e => e + "\n"));
 
     static bool HasError(JsonNode cell) => (cell["outputs"] as JsonArray)?.Any(o => (string?)o?["output_type"] == "error") == true;

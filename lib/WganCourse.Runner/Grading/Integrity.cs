@@ -1,9 +1,10 @@
 namespace WganCourse.Runner.Grading;
 
-/// <summary>A remark on a student's notebook. <see cref="Review"/> flags withhold the points of a passing exercise
-/// until an instructor has looked (the code reaches into the kernel or the grader, or calls the library's answer);
-/// the others only report, e.g. that the course's version of a read-only cell was used instead of the student's.
-/// A flag with an <see cref="Exercise"/> concerns that exercise only; the others, every exercise of the notebook.</summary>
+/// <summary>A remark on a student's notebook. <see cref="Review"/> flags withhold the points of a
+/// passing exercise until an instructor has looked (the code reaches into the kernel or the grader,
+/// or calls the library's answer); the others only report, e.g. that the course's version of a
+/// read-only cell was used instead of the student's. A flag with an <see cref="Exercise"/> concerns
+/// that exercise only; the others, every exercise of the notebook.</summary>
 public sealed record Flag(string Text, bool Review, string? Exercise = null);
 
 /// <summary>
@@ -23,11 +24,18 @@ public static class Integrity
         var checks = CheckCells.StudentCheckCells(student, exercises);
         foreach (var ex in exercises)
         {
-            if (!stubs.ContainsKey(ex.Id)) { flags.Add(new Flag($"{ex.Id}: the stub's `// EXERCISE {ex.Id}` line is missing; the check ran on whatever the notebook defines", false, ex.Id)); continue; }
+            void Note(string text) => flags.Add(new Flag($"{ex.Id}: {text}", false, ex.Id));
+            if (!stubs.ContainsKey(ex.Id))
+            {
+                Note($"the stub's `// EXERCISE {ex.Id}` line is missing; " +
+                     "the check ran on whatever the notebook defines");
+                continue;
+            }
             if (!checks.TryGetValue(ex.Id, out var i))
-                flags.Add(new Flag($"{ex.Id}: check cell deleted; the course's check was run", false, ex.Id));
+                Note("check cell deleted; the course's check was run");
             else if (CheckCells.Normalize(student.Source(i)) != CheckCells.Normalize(ex.CheckSource))
-                flags.Add(new Flag($"{ex.Id}: check cell edited (checksum {CheckCells.Checksum(student.Source(i))}, course {CheckCells.Checksum(ex.CheckSource)}); the course's check was run", false, ex.Id));
+                Note($"check cell edited (checksum {CheckCells.Checksum(student.Source(i))}, " +
+                     $"course {CheckCells.Checksum(ex.CheckSource)}); the course's check was run");
         }
         return flags;
     }

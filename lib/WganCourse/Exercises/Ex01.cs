@@ -12,8 +12,8 @@ public static class Ex01
     /// Hidden cases: batches of logits of shape [n, 1] (what D returns), real and fake batches of different sizes, and
     /// logits of size ±120, where log(sigmoid(l)) underflows to log 0 in float32.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.Discriminator))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.Value))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.Discriminator))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.Value))]
     [Exercise("01.d-loss", "discriminator loss from logits")]
     public static ExerciseResult DiscriminatorLoss(Func<Tensor, Tensor, Tensor> studentLoss) =>
         Exercise.Run("01.d-loss", "discriminator loss from logits", () =>
@@ -44,7 +44,7 @@ public static class Ex01
     /// The student's D*(x) = pr(x) / (pr(x) + pg(x)) for tensors of density values (float64), elementwise, with the
     /// course's convention D* = ½ where both densities are 0 (any value is optimal there).
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Classic), nameof(WganCourse.Divergences.Classic.OptimalDiscriminator))]
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.OptimalDiscriminator))]
     [Exercise("01.d-star", "optimal discriminator D*")]
     public static ExerciseResult OptimalDiscriminator(Func<Tensor, Tensor, Tensor> studentDStar) =>
         Exercise.Run("01.d-star", "optimal discriminator D*", () =>

@@ -11,7 +11,7 @@ public static class Ex02
     /// The student's JS(P‖Q) = ½KL(P‖M) + ½KL(Q‖M), M = (P + Q)/2, in nats, for probability vectors, with 0·log 0 = 0.
     /// Hidden cases: full supports, equal distributions, zeros in one vector, disjoint supports (JS = log 2).
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Classic), nameof(WganCourse.Divergences.Classic.JS))]
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.JS))]
     [Exercise("02.js", "Jensen–Shannon divergence (½ convention)")]
     public static ExerciseResult JensenShannon(Func<double[], double[], double> studentJs) =>
         Exercise.Run("02.js", "Jensen–Shannon divergence (½ convention)", () =>
@@ -46,10 +46,12 @@ public static class Ex02
     /// loss A (saturating, minimax) E[log(1 − D(G(z)))], and loss B (non-saturating, "−log D") −E[log D(G(z))].
     /// Hidden cases include logits of ±100, where log(1 − sigmoid(l)) and log(sigmoid(l)) underflow in float32.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.GeneratorSaturating))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.GeneratorNonSaturating))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.LogD))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.GanLosses), nameof(WganCourse.Objectives.GanLosses.LogOneMinusD))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses),
+                     nameof(Objectives.GanLosses.GeneratorSaturating))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses),
+                     nameof(Objectives.GanLosses.GeneratorNonSaturating))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.LogD))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.LogOneMinusD))]
     [Exercise("02.g-losses", "saturating and non-saturating generator losses")]
     public static ExerciseResult GeneratorLosses(Func<Tensor, Tensor> studentLossA, Func<Tensor, Tensor> studentLossB) =>
         Exercise.Run("02.g-losses", "saturating and non-saturating generator losses", () =>
@@ -75,12 +77,13 @@ public static class Ex02
             }
         });
 
-    /// <summary>The same four kinds of case, with sizes and probabilities drawn from a grading's seed.</summary>
+    /// <summary>The same four kinds of case, sizes and probabilities drawn from a seed.</summary>
     static (string What, double[] P, double[] Q)[] DrawJsCases(Random r)
     {
         double[] Probs(int n, int from, int to)
         {
-            var w = Enumerable.Range(0, n).Select(i => i >= from && i < to ? 0.05 + r.NextDouble() : 0).ToArray();
+            var w = Enumerable.Range(0, n)
+                .Select(i => i >= from && i < to ? 0.05 + r.NextDouble() : 0).ToArray();
             return w.Select(x => x / w.Sum()).ToArray();
         }
         int n = 3 + r.Next(4), zero = r.Next(n), split = 1 + r.Next(n - 1);

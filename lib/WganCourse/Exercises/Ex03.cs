@@ -15,8 +15,8 @@ public static class Ex03
     /// centre) — the standard toy metric. Arguments: samples [n, 2], centres [K, 2], σ (the modes' common std).
     /// Hidden cases are built so that each typical mistake gives a different count.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Metrics.ToyMetrics), nameof(WganCourse.Metrics.ToyMetrics.ModesCovered))]
-    [AnswerInLibrary(typeof(WganCourse.Metrics.ToyMetrics), nameof(WganCourse.Metrics.ToyMetrics.Evaluate))]
+    [AnswerInLibrary(typeof(Metrics.ToyMetrics), nameof(Metrics.ToyMetrics.ModesCovered))]
+    [AnswerInLibrary(typeof(Metrics.ToyMetrics), nameof(Metrics.ToyMetrics.Evaluate))]
     [Exercise("03.modes", "modes covered (3σ rule)")]
     public static ExerciseResult ModesCovered(Func<Tensor, Tensor, double, int> studentModesCovered) =>
         Exercise.Run("03.modes", "modes covered (3σ rule)", () =>
@@ -66,19 +66,22 @@ public static class Ex03
     /// f(t) = −log(1 + e^{−t}), f'(t) = 1/(1 + e^t); G descends in θ, D ascends in ψ, both gradients taken at the old
     /// point: θ' = θ − h ∂V/∂θ, ψ' = ψ + h ∂V/∂ψ. Arguments (θ, ψ, h); returns (θ', ψ').
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Games.DiracGan), nameof(WganCourse.Games.DiracGan.Gradient))]
-    [AnswerInLibrary(typeof(WganCourse.Games.DiracGan), nameof(WganCourse.Games.DiracGan.Trajectory))]
+    [AnswerInLibrary(typeof(Games.DiracGan), nameof(Games.DiracGan.Gradient))]
+    [AnswerInLibrary(typeof(Games.DiracGan), nameof(Games.DiracGan.Trajectory))]
     [Exercise("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN")]
     public static ExerciseResult DiracStep(Func<double, double, double, (double Theta, double Psi)> studentStep) =>
         Exercise.Run("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN", () =>
         {
             var cases = Exercise.Cases("03.dirac-step",
-                new (double Theta, double Psi, double H)[] { (1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (2.0, -1.5, 0.05), (0.3, 0.0, 0.2) },
+                new (double Theta, double Psi, double H)[]
+                    { (1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (2.0, -1.5, 0.05), (0.3, 0.0, 0.2) },
                 r =>
                 {
-                    double U(double lo, double hi) => Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
-                    return new[] { (U(0.2, 2), U(0.2, 2), U(0.05, 0.3)), (U(-2, -0.2), U(0.2, 2), U(0.05, 0.3)),
-                                   (U(0.2, 2), U(-2, -0.2), U(0.05, 0.3)), (U(-2, 2), 0.0, U(0.05, 0.3)) };
+                    double U(double lo, double hi) =>
+                        Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
+                    double H() => U(0.05, 0.3);
+                    return new[] { (U(0.2, 2), U(0.2, 2), H()), (U(-2, -0.2), U(0.2, 2), H()),
+                                   (U(0.2, 2), U(-2, -0.2), H()), (U(-2, 2), 0.0, H()) };
                 });
             foreach (var (theta, psi, h) in cases)
             {
@@ -112,8 +115,8 @@ public static class Ex03
     /// arguments p_g and p_r on the grid's points, and the spacing dx. Hidden cases: the notebook's mode-dropping and
     /// spreading generators against the bimodal data, and two more.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Classic), nameof(WganCourse.Divergences.Classic.KL))]
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Classic), nameof(WganCourse.Divergences.Classic.JS))]
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.KL))]
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.JS))]
     [Exercise("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator")]
     public static ExerciseResult KlMinus2Js(Func<double[], double[], double, double> studentObjective) =>
         Exercise.Run("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator", () =>
@@ -129,13 +132,18 @@ public static class Ex03
             }, r =>
             {
                 double U(double lo, double hi) => Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
-                double w = U(0.6, 0.9), m = U(-2.5, -1.5), s = U(0.3, 0.8), spread = U(1.5, 2.5), wide = U(0.8, 1.3);
+                double w = U(0.6, 0.9), m = U(-2.5, -1.5), s = U(0.3, 0.8);
+                double spread = U(1.5, 2.5), wide = U(0.8, 1.3);
                 return new (string What, GaussianMixture G)[]
                 {
-                    ($"a generator that drops a mode, N({m}, {s}²)", GaussianMixture.OneD("drop", (1.0, m, s))),
-                    ($"a generator that spreads, N(0, {spread}²)", GaussianMixture.OneD("spread", (1.0, 0.0, spread))),
-                    ("an unbalanced two-mode generator", GaussianMixture.OneD("unbalanced", (w, -2.0, 0.5), (1 - w, 2.0, 0.5))),
-                    ("a generator wider than the data's modes", GaussianMixture.OneD("wide", (0.5, -2.0, wide), (0.5, 2.0, wide))),
+                    ($"a generator that drops a mode, N({m}, {s}²)",
+                        GaussianMixture.OneD("drop", (1.0, m, s))),
+                    ($"a generator that spreads, N(0, {spread}²)",
+                        GaussianMixture.OneD("spread", (1.0, 0.0, spread))),
+                    ("an unbalanced two-mode generator",
+                        GaussianMixture.OneD("unbalanced", (w, -2.0, 0.5), (1 - w, 2.0, 0.5))),
+                    ("a generator wider than the data's modes",
+                        GaussianMixture.OneD("wide", (0.5, -2.0, wide), (0.5, 2.0, wide))),
                 };
             });
             foreach (var (what, gm) in cases)

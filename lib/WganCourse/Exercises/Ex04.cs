@@ -12,7 +12,7 @@ public static class Ex04
     /// per row, at column labels[i]. (Input validation is the library's job, <c>ClassLabels.Validate</c>; the lesson
     /// here is the code itself.)
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Models.ClassLabels), nameof(WganCourse.Models.ClassLabels.OneHot))]
+    [AnswerInLibrary(typeof(Models.ClassLabels), nameof(Models.ClassLabels.OneHot))]
     [Exercise("04.one-hot", "one-hot labels")]
     public static ExerciseResult OneHot(Func<Tensor, int, Tensor> studentOneHot) =>
         Exercise.Run("04.one-hot", "one-hot labels", () =>
@@ -49,7 +49,7 @@ public static class Ex04
     /// The student's conditional generator input: z [N, d] and int64 labels [N] → [z, one-hot(y)] of shape [N, d + 10],
     /// float32, on z's device (z first, as the course's ConditionalMlpGenerator expects).
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Models.ClassLabels), nameof(WganCourse.Models.ClassLabels.OneHot))]
+    [AnswerInLibrary(typeof(Models.ClassLabels), nameof(Models.ClassLabels.OneHot))]
     [Exercise("04.conditional-input", "the conditional generator's input [z, one-hot y]")]
     public static ExerciseResult ConditionalInput(Func<Tensor, Tensor, Tensor> studentInput) =>
         Exercise.Run("04.conditional-input", "the conditional generator's input [z, one-hot y]", () =>

@@ -12,8 +12,9 @@ public static class Ex06
     /// Hidden cases: two shifted Gaussians, the same set in another order, two Gaussians of different spread (whose CDFs cross,
     /// so that W1 is more than the difference of the means), float64 input.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Wasserstein), nameof(WganCourse.Divergences.Wasserstein.Samples1D))]
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Wasserstein), nameof(WganCourse.Divergences.Wasserstein.UniformPoints))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Samples1D))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein),
+                     nameof(Divergences.Wasserstein.UniformPoints))]
     [Exercise("06.w1-sorted", "W1 in 1-D by sorting")]
     public static ExerciseResult W1Sorted(Func<Tensor, Tensor, Tensor> studentW1) =>
         Exercise.Run("06.w1-sorted", "W1 in 1-D by sorting", () =>
@@ -44,8 +45,8 @@ public static class Ex06
     /// The student's W1 between two distributions given as probability vectors p, q (tensors [K], each summing to 1)
     /// on the grid points x_k = x_0 + k·dx: W1 = Σ_k |F_k − G_k|·dx with F, G the cumulative sums of p and q.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Wasserstein), nameof(WganCourse.Divergences.Wasserstein.Densities1D))]
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Wasserstein), nameof(WganCourse.Divergences.Wasserstein.Weighted1D))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Densities1D))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Weighted1D))]
     [Exercise("06.w1-cdf", "W1 on a grid from the CDFs")]
     public static ExerciseResult W1FromCdfs(Func<Tensor, Tensor, double, Tensor> studentW1) =>
         Exercise.Run("06.w1-cdf", "W1 on a grid from the CDFs", () =>
@@ -75,7 +76,7 @@ public static class Ex06
     /// The student's cost of a transport plan: Σ_ij γ_ij ‖x_i − y_j‖₂ for points x [n, d], y [m, d] and a plan γ [n, m]
     /// (non-negative, rows summing to the source weights, columns to the target weights).
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Divergences.Wasserstein), nameof(WganCourse.Divergences.Wasserstein.CostMatrix))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.CostMatrix))]
     [Exercise("06.plan-cost", "the cost of a transport plan")]
     public static ExerciseResult PlanCost(Func<Tensor, Tensor, Tensor, Tensor> studentCost) =>
         Exercise.Run("06.plan-cost", "the cost of a transport plan", () =>

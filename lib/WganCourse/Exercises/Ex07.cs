@@ -16,8 +16,8 @@ public static class Ex07
     /// Hidden cases: a small MLP critic with parameters drawn from N(0, 0.05²) (some inside, some outside the box),
     /// c = 0.01 and c = 0.1.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.Wgan), nameof(WganCourse.Objectives.Wgan.ClipParameters))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganClip), nameof(WganCourse.Objectives.WganClip.AfterCriticStep))]
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.ClipParameters))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.AfterCriticStep))]
     [Exercise("07.clip", "weight clipping")]
     public static ExerciseResult ClipWeights(Action<nn.Module, double> studentClip) =>
         Exercise.Run("07.clip", "weight clipping", () =>
@@ -56,10 +56,10 @@ public static class Ex07
     /// The student's WGAN critic loss from the critic's scores on a real and a fake batch ([B, 1] each):
     /// L_critic = E[f(x̃)] − E[f(x)] (the critic maximises E[f(x)] − E[f(x̃)], i.e. minimises this). No sigmoid, no log.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.Wgan), nameof(WganCourse.Objectives.Wgan.CriticLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganClip), nameof(WganCourse.Objectives.WganClip.CriticLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.CriticLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganSn), nameof(WganCourse.Objectives.WganSn.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganSn), nameof(Objectives.WganSn.CriticLoss))]
     [Exercise("07.critic-loss", "the WGAN critic loss")]
     public static ExerciseResult CriticLoss(Func<Tensor, Tensor, Tensor> studentLoss) =>
         Exercise.Run("07.critic-loss", "the WGAN critic loss", () =>
@@ -88,7 +88,7 @@ public static class Ex07
     /// parameter ends inside [−c, c], the critic's estimate of W is positive (it scores real above fake). Sixty steps
     /// at α = 5·10⁻⁵ barely move the generator, so its samples are not judged here.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganClip), ".ctor")]
+    [AnswerInLibrary(typeof(Objectives.WganClip), ".ctor")]
     [Exercise("07.train", "your WGAN trains the ring")]
     public static ExerciseResult Train(Func<Objective> build) =>
         Exercise.Run("07.train", "your WGAN trains the ring", () =>
@@ -126,10 +126,10 @@ public static class Ex07
         });
 
     /// <summary>The student's WGAN generator loss from the critic's scores on fakes ([B, 1]): L_G = −E[f(G(z))].</summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.Wgan), nameof(WganCourse.Objectives.Wgan.GeneratorLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganClip), nameof(WganCourse.Objectives.WganClip.GeneratorLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.GeneratorLoss))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganSn), nameof(WganCourse.Objectives.WganSn.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganSn), nameof(Objectives.WganSn.GeneratorLoss))]
     [Exercise("07.generator-loss", "the WGAN generator loss")]
     public static ExerciseResult GeneratorLoss(Func<Tensor, Tensor> studentLoss) =>
         Exercise.Run("07.generator-loss", "the WGAN generator loss", () =>

@@ -11,7 +11,7 @@ public static class Ex08
     /// The student's interpolates x̂ = ε·x + (1 − ε)·x̃ for a real batch x [B, d], a fake batch x̃ [B, d] and one ε per
     /// sample, eps [B, 1] (broadcast over the features).
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.Interpolates))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.Interpolates))]
     [Exercise("08.interpolates", "random interpolates between real and fake")]
     public static ExerciseResult Interpolates(Func<Tensor, Tensor, Tensor, Tensor> studentInterpolates) =>
         Exercise.Run("08.interpolates", "random interpolates between real and fake", () =>
@@ -36,9 +36,9 @@ public static class Ex08
     /// create_graph: true), otherwise the penalty would not train the critic. Hidden critics: a linear critic with a known
     /// slope (closed form λ(‖w‖ − 1)²) and a small ReLU network.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.GradientPenalty))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.InputGradientNorms))]
-    [AnswerInLibrary(typeof(WganCourse.Objectives.WganGp), nameof(WganCourse.Objectives.WganGp.InterpolateGradientNorms))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.GradientPenalty))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.InputGradientNorms))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.InterpolateGradientNorms))]
     [Exercise("08.gradient-penalty", "the gradient penalty on interpolates")]
     public static ExerciseResult GradientPenalty(Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor, double, Tensor> studentPenalty) =>
         Exercise.Run("08.gradient-penalty", "the gradient penalty on interpolates", () =>
@@ -79,7 +79,7 @@ public static class Ex08
     /// unit vector u [m]: repeat v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, then σ ≈ uᵀWv. Returned as a double. Spectral normalisation
     /// divides W by this σ so that the layer is 1-Lipschitz.
     /// </summary>
-    [AnswerInLibrary(typeof(WganCourse.Models.SpectralNorm), nameof(WganCourse.Models.SpectralNorm.LargestSingularValue))]
+    [AnswerInLibrary(typeof(Models.SpectralNorm), nameof(Models.SpectralNorm.LargestSingularValue))]
     [Exercise("08.power-iteration", "the largest singular value by power iteration")]
     public static ExerciseResult PowerIteration(Func<Tensor, Tensor, int, double> studentSigma) =>
         Exercise.Run("08.power-iteration", "the largest singular value by power iteration", () =>

@@ -111,10 +111,11 @@ public class GradingUnitTests
     [InlineData("evade-dynamic", SemanticScan.Dynamic)]
     [InlineData("evade-string-type", SemanticScan.Reflection)]
     [InlineData("evade-string-type", SemanticScan.Kernel)]
-    public void What_code_refers_to_is_held_for_review_however_it_is_spelled(string student, string why)
+    public void What_code_refers_to_is_held_for_review_however_spelled(string student, string why)
     {
         var flags = Scan(student).Flags();
-        Assert.True(flags.Any(f => f.Review && f.Exercise is null && f.Text.Contains(why)), string.Join("\n", flags));
+        Assert.True(flags.Any(f => f.Review && f.Exercise is null && f.Text.Contains(why)),
+                    string.Join("\n", flags));
     }
 
     [Fact]
@@ -129,12 +130,14 @@ public class GradingUnitTests
     [Fact]
     public void An_honest_notebook_compiles_in_the_scan_and_has_no_finding()
     {
-        foreach (var (student, notebook) in new[] { ("reference", "00-setup-and-tour.ipynb"), ("wrong", "00-setup-and-tour.ipynb"),
-                                                    ("honest-plumbing", "02-js-saturation.ipynb") })
+        const string Nb00 = "00-setup-and-tour.ipynb", Nb02 = "02-js-saturation.ipynb";
+        foreach (var (student, notebook) in
+                 new[] { ("reference", Nb00), ("wrong", Nb00), ("honest-plumbing", Nb02) })
         {
             var r = Scan(student, notebook);
             Assert.True(r.Findings.Count == 0, student + ": " + string.Join("; ", r.Findings));
-            Assert.True(r.CompileErrors.Count == 0, student + ": " + string.Join("; ", r.CompileErrors));
+            Assert.True(r.CompileErrors.Count == 0,
+                        student + ": " + string.Join("; ", r.CompileErrors));
         }
     }
 
@@ -145,7 +148,8 @@ public class GradingUnitTests
         var js = Assert.Single(flags, f => f.Exercise == "02.js");
         Assert.True(js.Review);
         Assert.Contains("WganCourse.Divergences.Classic.JS", js.Text);
-        Assert.Contains("WganCourse.Objectives.GanLosses.GeneratorSaturating", Assert.Single(flags, f => f.Exercise == "02.g-losses").Text);
+        var losses = Assert.Single(flags, f => f.Exercise == "02.g-losses");
+        Assert.Contains("WganCourse.Objectives.GanLosses.GeneratorSaturating", losses.Text);
         Assert.DoesNotContain(flags, f => f.Exercise is null && f.Review);
     }
 
@@ -156,30 +160,38 @@ public class GradingUnitTests
         var edited = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
         edited["cells"]!.AsArray().Add(new JsonObject
         {
-            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(), ["execution_count"] = null,
-            ["source"] = "#  r \"nuget: Newtonsoft.Json\"\n#!time\nvar n = 1;\nnotDefinedAnywhere(n)",
+            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(),
+            ["execution_count"] = null,
+            ["source"] = "#  r \"nuget: Newtonsoft.Json\"\n#!time\nvar n = 1;\nnotDefined(n)",
         });
-        var path = Path.Combine(Directory.CreateTempSubdirectory("wgan-scan-").FullName, "00-setup-and-tour.ipynb");
+        var dir = Directory.CreateTempSubdirectory("wgan-scan-").FullName;
+        var path = Path.Combine(dir, "00-setup-and-tour.ipynb");
         File.WriteAllText(path, edited.ToJsonString());
         var r = SemanticScan.Scan(master, NotebookJson.Load(path), exercises);
-        Assert.True(r.Findings.Any(f => f.Why == SemanticScan.Magic && f.What.StartsWith("#  r")), string.Join("\n", r.Findings));
+        Assert.True(r.Findings.Any(f => f.Why == SemanticScan.Magic && f.What.StartsWith("#  r")),
+                    string.Join("\n", r.Findings));
         var error = Assert.Single(r.CompileErrors); // `#!time` was blanked, not compiled
 
-        Assert.StartsWith($"cell {edited["cells"]!.AsArray().Count} does not compile: CS0103", error);
+        var last = edited["cells"]!.AsArray().Count;
+        Assert.StartsWith($"cell {last} does not compile: CS0103", error);
     }
 
-    public static TheoryData<string> Solutions() => new(Directory.GetFiles(Path.Combine(TestPaths.Repo, "notebooks", "solutions"), "*.ipynb")
-        .Select(Path.GetFileName).Where(f => NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", f!)).Stubs().Count > 0)
-        .OrderBy(f => f, StringComparer.Ordinal)!);
+    static string Notebooks => Path.Combine(TestPaths.Repo, "notebooks");
 
-    /// <summary>Keeps the [AnswerInLibrary] table honest: the reference solution never needs the library's answer
-    /// (nor anything else the scan holds for review), and the whole notebook compiles as the kernel compiles it.</summary>
+    public static TheoryData<string> Solutions() => new(
+        Directory.GetFiles(Path.Combine(Notebooks, "solutions"), "*.ipynb").Select(Path.GetFileName)
+            .Where(f => NotebookJson.Load(Path.Combine(Notebooks, f!)).Stubs().Count > 0)
+            .OrderBy(f => f, StringComparer.Ordinal)!);
+
+    /// <summary>Keeps the [AnswerInLibrary] table honest: the reference solution never needs the
+    /// library's answer (nor anything else the scan holds for review), and the whole notebook
+    /// compiles as the kernel compiles it.</summary>
     [Theory]
     [MemberData(nameof(Solutions))]
     public void The_reference_solution_calls_no_library_answer_and_raises_no_flag(string notebook)
     {
-        var master = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", notebook));
-        var solution = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", "solutions", notebook));
+        var master = NotebookJson.Load(Path.Combine(Notebooks, notebook));
+        var solution = NotebookJson.Load(Path.Combine(Notebooks, "solutions", notebook));
         var r = SemanticScan.Scan(master, solution, master.Exercises());
         Assert.True(r.Findings.Count == 0, string.Join("; ", r.Findings));
         Assert.True(r.CompileErrors.Count == 0, string.Join("; ", r.CompileErrors));
@@ -190,20 +202,22 @@ public class GradingUnitTests
     {
         var answers = Exercise.LibraryAnswers();
         Assert.Equal(Exercise.Catalog().Select(e => e.Id).Order(), answers.Keys.Order());
-        Assert.Contains(answers["02.js"], a => a.Type == typeof(WganCourse.Divergences.Classic) && a.Member == "JS");
+        Assert.Contains(answers["02.js"],
+                        a => a.Type == typeof(WganCourse.Divergences.Classic) && a.Member == "JS");
         foreach (var a in answers.Values.SelectMany(v => v).Where(a => a.Member is not null))
-            Assert.True(a.Member == ".ctor" ? a.Type.GetConstructors().Length > 0 : a.Type.GetMember(a.Member!).Length > 0,
+            Assert.True(a.Member == ".ctor" ? a.Type.GetConstructors().Length > 0
+                                            : a.Type.GetMember(a.Member!).Length > 0,
                         $"{a.Type}.{a.Member}");
     }
 
     [Fact]
-    public void The_injected_check_draws_hidden_cases_from_a_seed_of_the_nonce_that_does_not_reveal_it()
+    public void The_injected_check_draws_hidden_cases_from_a_seed_that_does_not_reveal_the_nonce()
     {
         var (_, exercises) = Master();
-        var src = CheckCells.InjectedSource("00.mean-square", exercises[0].CheckSource, "NONCE-A", 0);
-        Assert.Contains($"Exercise.WithCases(\"{CheckCells.CaseSeed("NONCE-A")}\"", src);
-        Assert.DoesNotContain("NONCE-A\", () =>", src);
-        Assert.NotEqual(CheckCells.CaseSeed("NONCE-A"), CheckCells.CaseSeed("NONCE-B"));
+        var src = CheckCells.InjectedSource("00.mean-square", exercises[0].CheckSource, "N-A", 0);
+        Assert.Contains($"Exercise.WithCases(\n    \"{CheckCells.CaseSeed("N-A")}\", () =>", src);
+        Assert.DoesNotContain("\"N-A\", () =>", src);
+        Assert.NotEqual(CheckCells.CaseSeed("N-A"), CheckCells.CaseSeed("N-B"));
     }
 
     [Fact]
