@@ -108,13 +108,19 @@ public static class CheckCells
         {
             $"// grade: the course's own check of {id}, added by the grader (a student's copy of this cell is not used)",
             "global::Microsoft.DotNet.Interactive.Formatting.Formatter.ResetToDefault();",
-            $"var {r} = {Qualify(id, checkSource)};",
+            $"var {r} = global::WganCourse.Exercises.Exercise.WithCases(",
+            $"    \"{CaseSeed(nonce)}\", () =>",
+            $"    {Qualify(id, checkSource)});",
             $"var {m} = {S}String.Join(\"\\n\", {r}.Id, {r}.Status.ToString(), {r}.Message);",
             $"{S}String.Concat(\"{TokenPrefix} \", {S}Convert.ToBase64String({S}Text.Encoding.UTF8.GetBytes({m})), \" \",",
             $"    {S}Convert.ToHexString({S}Security.Cryptography.HMACSHA256.HashData(",
             $"        {S}Text.Encoding.UTF8.GetBytes(\"{nonce}\"), {S}Text.Encoding.UTF8.GetBytes({m}))))",
         });
     }
+
+    /// <summary>The hidden cases' seed: drawn from the nonce, yet no help in forging a token
+    /// (one-way).</summary>
+    public static string CaseSeed(string nonce) => Hmac(nonce, "hidden-cases")[..32];
 
     public static string Hmac(string nonce, string message) =>
         Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(nonce), Encoding.UTF8.GetBytes(message)));
@@ -167,15 +173,15 @@ public static class CheckCells
     {
         var nb = student.Root.DeepClone();
         var cells = new JsonArray();
-        var skip = new HashSet<int>(StudentCheckCells(student, exercises).Values);
-        int studentSetup = student.SetupIndex;
-        if (studentSetup >= 0 && LooksLikeSetup(student.Source(studentSetup))) skip.Add(studentSetup);
         var setup = master.Cells[master.SetupIndex]!.DeepClone();
         setup["source"] = LibraryPath.Replace(master.Source(master.SetupIndex), "\"" + libraryDll + "\"");
         cells.Add(Clean(setup));
         var origin = new List<int?> { null };
-        for (int i = 0; i < student.Cells.Count; i++)
-            if (!skip.Contains(i)) { cells.Add(Clean(student.Cells[i]!.DeepClone())); origin.Add(i); }
+        foreach (var i in RunCells(student, exercises))
+        {
+            cells.Add(Clean(student.Cells[i]!.DeepClone()));
+            origin.Add(i);
+        }
         var injected = new Dictionary<string, int>(StringComparer.Ordinal);
         int k = 0;
         foreach (var ex in exercises)
@@ -189,6 +195,19 @@ public static class CheckCells
         nb["cells"] = cells;
         nb["metadata"] = master.Root["metadata"]?.DeepClone() ?? new JsonObject();
         return new Assembled(nb, injected, origin);
+    }
+
+    /// <summary>The student's cells that grading runs, in order: every cell but their set-up cell
+    /// and their copies of the check cells (the course's versions run instead). Markdown cells are
+    /// kept (the kernel skips them).</summary>
+    public static IEnumerable<int> RunCells(NotebookJson student,
+                                            IReadOnlyList<ExerciseCells> exercises)
+    {
+        var skip = new HashSet<int>(StudentCheckCells(student, exercises).Values);
+        int studentSetup = student.SetupIndex;
+        if (studentSetup >= 0 && LooksLikeSetup(student.Source(studentSetup)))
+            skip.Add(studentSetup);
+        return Enumerable.Range(0, student.Cells.Count).Where(i => !skip.Contains(i));
     }
 
     static bool LooksLikeSetup(string source) => source.Contains("#r ", StringComparison.Ordinal) || source.Contains("Notebook.Setup(", StringComparison.Ordinal);

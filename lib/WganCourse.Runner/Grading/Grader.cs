@@ -36,7 +36,7 @@ public static class Grader
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var f in new[] { studentNotebook, master, LibraryDll }) h.AppendData(File.Exists(f) ? File.ReadAllBytes(f) : Array.Empty<byte>());
-        h.AppendData(System.Text.Encoding.UTF8.GetBytes(profile + "|grader-v2"));
+        h.AppendData(System.Text.Encoding.UTF8.GetBytes(profile + "|grader-v3"));
         return Convert.ToHexString(h.GetHashAndReset())[..32].ToLowerInvariant();
     }
 
@@ -54,10 +54,13 @@ public static class Grader
         try { nb = NotebookJson.Load(notebook); }
         catch (InvalidDataException e) { return All("Error", e.Message); }
         var flags = Integrity.ReadOnlyCells(master, nb, exercises);
-        flags.AddRange(Integrity.Scan(nb, exercises));
+        var scan = SemanticScan.Scan(master, nb, exercises);
+        flags.AddRange(scan.Flags());
 
         var job = Path.Combine(o.OutDir, "runs", Safe(student), Path.GetFileNameWithoutExtension(file));
         if (Directory.Exists(job)) Directory.Delete(job, recursive: true);
+        Directory.CreateDirectory(job);
+        File.WriteAllText(job + ".scan.txt", ScanReport(scan));
         var input = Directory.CreateDirectory(Path.Combine(job, "in")).FullName;
         var work = Directory.CreateDirectory(Path.Combine(job, "work")).FullName;
         var nonce = CheckCells.NewNonce();
@@ -93,7 +96,7 @@ public static class Grader
         var rows = new List<Row>();
         foreach (var ex in exercises)
         {
-            var exFlags = flags.Where(f => !f.Text.Contains(':') || f.Text.StartsWith(ex.Id + ":", StringComparison.Ordinal) || f.Review).ToList();
+            var exFlags = flags.Where(f => f.Exercise is null || f.Exercise == ex.Id).ToList();
             CheckCells.CellResult? r = outCells is not null && assembled.Injected[ex.Id] < outCells.Count
                 ? CheckCells.Read(outCells[assembled.Injected[ex.Id]]!, ex.Id, nonce) : null;
             if (r?.Forged == true) exFlags.Add(new Flag("review: the check cell's output carried a result token that does not verify (forged or altered)", true));
@@ -112,6 +115,15 @@ public static class Grader
         if (File.Exists(executed)) File.Copy(executed, Path.Combine(o.OutDir, "runs", Safe(student), file), overwrite: true);
         return rows;
     }
+
+    /// <summary>runs/STUDENT/NN-*.scan.txt: what the semantic scan found, cell by cell, and how
+    /// long it took.</summary>
+    public static string ScanReport(SemanticScan.Result scan) =>
+        $"semantic scan: {scan.Elapsed.TotalMilliseconds:0} ms, " +
+        $"{scan.Findings.Count} finding(s)\n" +
+        string.Concat(scan.Findings.Select(f => $"cell {f.Cell + 1}: " +
+            $"{(f.Exercise is { } e ? e + ": library answer" : f.Why)}: {f.What}\n")) +
+        string.Concat(scan.CompileErrors.Select(e => e + "\n"));
 
     static bool HasError(JsonNode cell) => (cell["outputs"] as JsonArray)?.Any(o => (string?)o?["output_type"] == "error") == true;
 

@@ -11,7 +11,7 @@ public static class Ex00
     public static ExerciseResult MeanSquare(Func<Tensor, Tensor> studentMeanSquare) =>
         Exercise.Run("00.mean-square", "mean of squares", () =>
         {
-            using var g = new Generator(2024);
+            using var g = new Generator(Exercise.Seed("00.mean-square", 2024));
             foreach (var shape in new[] { new long[] { 5 }, new long[] { 64, 2 }, new long[] { 3, 1, 4, 4 } })
             {
                 var x = randn(shape, generator: g);

@@ -12,11 +12,13 @@ public static class Ex01
     /// Hidden cases: batches of logits of shape [n, 1] (what D returns), real and fake batches of different sizes, and
     /// logits of size ±120, where log(sigmoid(l)) underflows to log 0 in float32.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.Discriminator))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.Value))]
     [Exercise("01.d-loss", "discriminator loss from logits")]
     public static ExerciseResult DiscriminatorLoss(Func<Tensor, Tensor, Tensor> studentLoss) =>
         Exercise.Run("01.d-loss", "discriminator loss from logits", () =>
         {
-            using var g = new Generator(101);
+            using var g = new Generator(Exercise.Seed("01.d-loss", 101));
             var cases = new (string What, Tensor Real, Tensor Fake)[]
             {
                 ("64 real and 64 fake logits", 2 * randn(64, 1, generator: g), 2 * randn(64, 1, generator: g)),
@@ -42,11 +44,12 @@ public static class Ex01
     /// The student's D*(x) = pr(x) / (pr(x) + pg(x)) for tensors of density values (float64), elementwise, with the
     /// course's convention D* = ½ where both densities are 0 (any value is optimal there).
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.OptimalDiscriminator))]
     [Exercise("01.d-star", "optimal discriminator D*")]
     public static ExerciseResult OptimalDiscriminator(Func<Tensor, Tensor, Tensor> studentDStar) =>
         Exercise.Run("01.d-star", "optimal discriminator D*", () =>
         {
-            using var g = new Generator(102);
+            using var g = new Generator(Exercise.Seed("01.d-star", 102));
             var pr1 = rand(100, dtype: float64, generator: g);
             var pg1 = rand(100, dtype: float64, generator: g);
             var pr2 = tensor(new[] { 0.4, 0.0, 0.2, 1.3, 0.0 });

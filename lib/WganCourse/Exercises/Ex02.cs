@@ -11,17 +11,18 @@ public static class Ex02
     /// The student's JS(P‖Q) = ½KL(P‖M) + ½KL(Q‖M), M = (P + Q)/2, in nats, for probability vectors, with 0·log 0 = 0.
     /// Hidden cases: full supports, equal distributions, zeros in one vector, disjoint supports (JS = log 2).
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.JS))]
     [Exercise("02.js", "Jensen–Shannon divergence (½ convention)")]
     public static ExerciseResult JensenShannon(Func<double[], double[], double> studentJs) =>
         Exercise.Run("02.js", "Jensen–Shannon divergence (½ convention)", () =>
         {
-            var cases = new (string What, double[] P, double[] Q)[]
+            var cases = Exercise.Cases("02.js", new (string What, double[] P, double[] Q)[]
             {
                 ("P and Q with full support", new[] { 0.1, 0.4, 0.2, 0.3 }, new[] { 0.25, 0.25, 0.4, 0.1 }),
                 ("P = Q", new[] { 0.5, 0.3, 0.2 }, new[] { 0.5, 0.3, 0.2 }),
                 ("P with a zero entry", new[] { 0.0, 0.6, 0.4 }, new[] { 0.3, 0.3, 0.4 }),
                 ("disjoint supports", new[] { 0.5, 0.5, 0.0, 0.0 }, new[] { 0.0, 0.0, 0.7, 0.3 }),
-            };
+            }, DrawJsCases);
             foreach (var (what, p, q) in cases)
             {
                 double got = studentJs((double[])p.Clone(), (double[])q.Clone());
@@ -45,11 +46,17 @@ public static class Ex02
     /// loss A (saturating, minimax) E[log(1 − D(G(z)))], and loss B (non-saturating, "−log D") −E[log D(G(z))].
     /// Hidden cases include logits of ±100, where log(1 − sigmoid(l)) and log(sigmoid(l)) underflow in float32.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.GanLosses),
+                     nameof(Objectives.GanLosses.GeneratorSaturating))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses),
+                     nameof(Objectives.GanLosses.GeneratorNonSaturating))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.LogD))]
+    [AnswerInLibrary(typeof(Objectives.GanLosses), nameof(Objectives.GanLosses.LogOneMinusD))]
     [Exercise("02.g-losses", "saturating and non-saturating generator losses")]
     public static ExerciseResult GeneratorLosses(Func<Tensor, Tensor> studentLossA, Func<Tensor, Tensor> studentLossB) =>
         Exercise.Run("02.g-losses", "saturating and non-saturating generator losses", () =>
         {
-            using var g = new Generator(202);
+            using var g = new Generator(Exercise.Seed("02.g-losses", 202));
             var cases = new (string What, Tensor Logits)[]
             {
                 ("64 fake logits", 3 * randn(64, 1, generator: g)),
@@ -69,6 +76,29 @@ public static class Ex02
                     ("you summed over the batch instead of averaging.", b.sum()));
             }
         });
+
+    /// <summary>The same four kinds of case, sizes and probabilities drawn from a seed.</summary>
+    static (string What, double[] P, double[] Q)[] DrawJsCases(Random r)
+    {
+        double[] Probs(int n, int from, int to)
+        {
+            var w = Enumerable.Range(0, n)
+                .Select(i => i >= from && i < to ? 0.05 + r.NextDouble() : 0).ToArray();
+            return w.Select(x => x / w.Sum()).ToArray();
+        }
+        int n = 3 + r.Next(4), zero = r.Next(n), split = 1 + r.Next(n - 1);
+        var equal = Probs(n, 0, n);
+        var withZero = Probs(n, 0, n);
+        withZero[zero] = 0;
+        withZero = withZero.Select(x => x / withZero.Sum()).ToArray();
+        return new[]
+        {
+            ("P and Q with full support", Probs(n, 0, n), Probs(n, 0, n)),
+            ("P = Q", equal, (double[])equal.Clone()),
+            ("P with a zero entry", withZero, Probs(n, 0, n)),
+            ("disjoint supports", Probs(n, 0, split), Probs(n, split, n)),
+        };
+    }
 
     static double[] Mix(double[] p, double[] q) => p.Zip(q, (a, b) => (a + b) / 2).ToArray();
 

@@ -15,6 +15,8 @@ public static class Ex03
     /// centre) — the standard toy metric. Arguments: samples [n, 2], centres [K, 2], σ (the modes' common std).
     /// Hidden cases are built so that each typical mistake gives a different count.
     /// </summary>
+    [AnswerInLibrary(typeof(Metrics.ToyMetrics), nameof(Metrics.ToyMetrics.ModesCovered))]
+    [AnswerInLibrary(typeof(Metrics.ToyMetrics), nameof(Metrics.ToyMetrics.Evaluate))]
     [Exercise("03.modes", "modes covered (3σ rule)")]
     public static ExerciseResult ModesCovered(Func<Tensor, Tensor, double, int> studentModesCovered) =>
         Exercise.Run("03.modes", "modes covered (3σ rule)", () =>
@@ -28,7 +30,7 @@ public static class Ex03
                 ("a generator on a single mode", new[] { (3, 0.2, 20) }, 0),
                 ("samples just inside and just outside 3σ", new[] { (1, 2.9, 1), (4, 3.1, 2), (7, 0.9, 2), (0, 1.8, 1) }, 5),
             };
-            using var g = new Generator(303);
+            using var g = new Generator(Exercise.Seed("03.modes", 303));
             foreach (var (what, placement, far) in cases)
             {
                 var parts = new List<Tensor>();
@@ -64,11 +66,23 @@ public static class Ex03
     /// f(t) = −log(1 + e^{−t}), f'(t) = 1/(1 + e^t); G descends in θ, D ascends in ψ, both gradients taken at the old
     /// point: θ' = θ − h ∂V/∂θ, ψ' = ψ + h ∂V/∂ψ. Arguments (θ, ψ, h); returns (θ', ψ').
     /// </summary>
+    [AnswerInLibrary(typeof(Games.DiracGan), nameof(Games.DiracGan.Gradient))]
+    [AnswerInLibrary(typeof(Games.DiracGan), nameof(Games.DiracGan.Trajectory))]
     [Exercise("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN")]
     public static ExerciseResult DiracStep(Func<double, double, double, (double Theta, double Psi)> studentStep) =>
         Exercise.Run("03.dirac-step", "one simultaneous gradient step of the Dirac-GAN", () =>
         {
-            var cases = new (double Theta, double Psi, double H)[] { (1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (2.0, -1.5, 0.05), (0.3, 0.0, 0.2) };
+            var cases = Exercise.Cases("03.dirac-step",
+                new (double Theta, double Psi, double H)[]
+                    { (1.0, 0.5, 0.1), (-0.7, 1.3, 0.25), (2.0, -1.5, 0.05), (0.3, 0.0, 0.2) },
+                r =>
+                {
+                    double U(double lo, double hi) =>
+                        Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
+                    double H() => U(0.05, 0.3);
+                    return new[] { (U(0.2, 2), U(0.2, 2), H()), (U(-2, -0.2), U(0.2, 2), H()),
+                                   (U(0.2, 2), U(-2, -0.2), H()), (U(-2, 2), 0.0, H()) };
+                });
             foreach (var (theta, psi, h) in cases)
             {
                 var what = $"θ = {theta}, ψ = {psi}, h = {h}";
@@ -101,19 +115,37 @@ public static class Ex03
     /// arguments p_g and p_r on the grid's points, and the spacing dx. Hidden cases: the notebook's mode-dropping and
     /// spreading generators against the bimodal data, and two more.
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.KL))]
+    [AnswerInLibrary(typeof(Divergences.Classic), nameof(Divergences.Classic.JS))]
     [Exercise("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator")]
     public static ExerciseResult KlMinus2Js(Func<double[], double[], double, double> studentObjective) =>
         Exercise.Run("03.kl-minus-2js", "loss B's objective KL(P_g‖P_r) − 2·JS for a generator", () =>
         {
             var grid = new UniformGrid(-12, 12, 2401);
             var pr = Toy.Bimodal1D().DensityOnGrid(grid.X);
-            var cases = new (string What, GaussianMixture G)[]
+            var cases = Exercise.Cases("03.kl-minus-2js", new (string What, GaussianMixture G)[]
             {
                 ("a generator that drops a mode, N(−2, 0.5²)", GaussianMixture.OneD("drop", (1.0, -2.0, 0.5))),
                 ("a generator that spreads, N(0, 2.06²)", GaussianMixture.OneD("spread", (1.0, 0.0, Math.Sqrt(4.25)))),
                 ("an unbalanced two-mode generator", GaussianMixture.OneD("unbalanced", (0.8, -2.0, 0.5), (0.2, 2.0, 0.5))),
                 ("a generator wider than the data's modes", GaussianMixture.OneD("wide", (0.5, -2.0, 1.0), (0.5, 2.0, 1.0))),
-            };
+            }, r =>
+            {
+                double U(double lo, double hi) => Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
+                double w = U(0.6, 0.9), m = U(-2.5, -1.5), s = U(0.3, 0.8);
+                double spread = U(1.5, 2.5), wide = U(0.8, 1.3);
+                return new (string What, GaussianMixture G)[]
+                {
+                    ($"a generator that drops a mode, N({m}, {s}²)",
+                        GaussianMixture.OneD("drop", (1.0, m, s))),
+                    ($"a generator that spreads, N(0, {spread}²)",
+                        GaussianMixture.OneD("spread", (1.0, 0.0, spread))),
+                    ("an unbalanced two-mode generator",
+                        GaussianMixture.OneD("unbalanced", (w, -2.0, 0.5), (1 - w, 2.0, 0.5))),
+                    ("a generator wider than the data's modes",
+                        GaussianMixture.OneD("wide", (0.5, -2.0, wide), (0.5, 2.0, wide))),
+                };
+            });
             foreach (var (what, gm) in cases)
             {
                 var pg = gm.DensityOnGrid(grid.X);

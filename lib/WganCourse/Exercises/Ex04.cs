@@ -12,11 +12,12 @@ public static class Ex04
     /// per row, at column labels[i]. (Input validation is the library's job, <c>ClassLabels.Validate</c>; the lesson
     /// here is the code itself.)
     /// </summary>
+    [AnswerInLibrary(typeof(Models.ClassLabels), nameof(Models.ClassLabels.OneHot))]
     [Exercise("04.one-hot", "one-hot labels")]
     public static ExerciseResult OneHot(Func<Tensor, int, Tensor> studentOneHot) =>
         Exercise.Run("04.one-hot", "one-hot labels", () =>
         {
-            using var g = new Generator(404);
+            using var g = new Generator(Exercise.Seed("04.one-hot", 404));
             var cases = new (string What, Tensor Labels, int Classes)[]
             {
                 ("labels [3, 0, 9, 3], 10 classes", tensor(new long[] { 3, 0, 9, 3 }), 10),
@@ -48,11 +49,12 @@ public static class Ex04
     /// The student's conditional generator input: z [N, d] and int64 labels [N] → [z, one-hot(y)] of shape [N, d + 10],
     /// float32, on z's device (z first, as the course's ConditionalMlpGenerator expects).
     /// </summary>
+    [AnswerInLibrary(typeof(Models.ClassLabels), nameof(Models.ClassLabels.OneHot))]
     [Exercise("04.conditional-input", "the conditional generator's input [z, one-hot y]")]
     public static ExerciseResult ConditionalInput(Func<Tensor, Tensor, Tensor> studentInput) =>
         Exercise.Run("04.conditional-input", "the conditional generator's input [z, one-hot y]", () =>
         {
-            using var g = new Generator(414);
+            using var g = new Generator(Exercise.Seed("04.conditional-input", 414));
             var cases = new (string What, Tensor Z, Tensor Labels)[]
             {
                 ("z of shape [4, 100], labels [0, 3, 9, 3]", randn(new long[] { 4, 100 }, generator: g), tensor(new long[] { 0, 3, 9, 3 })),
@@ -87,7 +89,7 @@ public static class Ex04
     public static ExerciseResult PerClassAccuracy(Func<Tensor, Tensor, Tensor> studentAccuracy) =>
         Exercise.Run("04.per-class", "control accuracy per requested digit", () =>
         {
-            using var g = new Generator(424);
+            using var g = new Generator(Exercise.Seed("04.per-class", 424));
             // unbalanced on purpose: dividing by N, or grouping by the prediction, gives other numbers
             var requested = arange(10, dtype: int64).repeat_interleave(tensor(new long[] { 5, 9, 3, 7, 4, 8, 6, 2, 10, 5 }));
             var noise = randint(0, 10, requested.shape, dtype: int64, generator: g);
@@ -128,7 +130,7 @@ public static class Ex04
         Exercise.Run("04.mismatch", "a conditional D that rejects mismatched pairs", () =>
         {
             // 1. values: a fixed D (logit = a·mean(x) + b[y]) on hidden cases, with the typical mistakes named
-            using var g = new Generator(434);
+            using var g = new Generator(Exercise.Seed("04.mismatch", 434));
             var b = randn(10, generator: g);
             Tensor D(Tensor x, Tensor y) => 3 * x.flatten(1).mean(new long[] { 1 }, keepdim: true) + b.index_select(0, y).unsqueeze(1);
             var x = rand(new long[] { 16, 1, 28, 28 }, generator: g) * 2 - 1;

@@ -16,14 +16,21 @@ public static class Ex05
     public static ExerciseResult ConvTransposeOutputSize(Func<int, int, int, int, int> studentSize) =>
         Exercise.Run("05.convt-size", "output size of a transposed convolution", () =>
         {
-            var cases = new (int Input, int Kernel, int Stride, int Padding, string What)[]
+            var cases = Exercise.Cases("05.convt-size",
+                new (int Input, int Kernel, int Stride, int Padding, string What)[]
             {
                 (1, 7, 1, 0, "the DCGAN generator's first layer: 1×1 z, kernel 7, stride 1, padding 0"),
                 (7, 4, 2, 1, "its second layer: 7×7, kernel 4, stride 2, padding 1"),
                 (14, 4, 2, 1, "its output layer: 14×14, kernel 4, stride 2, padding 1"),
                 (5, 3, 2, 0, "input 5, kernel 3, stride 2, padding 0"),
                 (3, 5, 3, 2, "input 3, kernel 5, stride 3, padding 2"),
-            };
+            }, r => Enumerable.Range(0, 5).Select(_ =>
+            {
+                int i = 1 + r.Next(16), k = 1 + r.Next(7), s = 1 + r.Next(3);
+                int p = r.Next((k + 1) / 2);
+                if ((i - 1) * s - 2 * p + k < 1) p = 0;
+                return (i, k, s, p, $"input {i}, kernel {k}, stride {s}, padding {p}");
+            }).ToArray());
             foreach (var (input, kernel, stride, padding, what) in cases)
             {
                 int got = studentSize(input, kernel, stride, padding);
@@ -43,6 +50,7 @@ public static class Ex05
     /// and the BatchNorm convention of their reference code). Checked statistically on layers large enough that the
     /// sample mean and standard deviation are precise to a few percent.
     /// </summary>
+    [AnswerInLibrary(typeof(Models.WeightInit), nameof(Models.WeightInit.Dcgan))]
     [Exercise("05.dcgan-init", "DCGAN weight initialisation")]
     public static ExerciseResult DcganInit(Action<nn.Module> studentInit) =>
         Exercise.Run("05.dcgan-init", "DCGAN weight initialisation", () =>
@@ -117,15 +125,24 @@ public static class Ex05
     /// The student's squared Fréchet distance between N(μ1, σ1²) and N(μ2, σ2²) — the 1-D case of
     /// d² = ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2(Σ1Σ2)^{1/2}), i.e. (μ1 − μ2)² + (σ1 − σ2)².
     /// </summary>
+    [AnswerInLibrary(typeof(Metrics.Frechet), nameof(Metrics.Frechet.Distance))]
     [Exercise("05.frechet-1d", "Fréchet distance between two 1-D Gaussians")]
     public static ExerciseResult Frechet1D(Func<double, double, double, double, double> studentFrechet) =>
         Exercise.Run("05.frechet-1d", "Fréchet distance between two 1-D Gaussians", () =>
         {
-            var cases = new (double Mu1, double Sigma1, double Mu2, double Sigma2)[]
+            var cases = Exercise.Cases("05.frechet-1d",
+                new (double Mu1, double Sigma1, double Mu2, double Sigma2)[]
             {
                 // the first case tells every listed mistake apart; the others are the easy corners
                 (-2, 0.3, 1.5, 1.7), (0, 1, 3, 1), (1, 2, 1, 0.5), (0.25, 1, 0.25, 1),
-            };
+            }, r =>
+            {
+                double U(double lo, double hi) => Math.Round(lo + (hi - lo) * r.NextDouble(), 2);
+                double m = U(-3, 3), s = U(0.2, 2);
+                return new[] { (U(-3, -0.5), U(0.2, 0.6), U(0.5, 3), U(1.2, 2)),
+                               (U(-3, 0), s, U(0, 3), s),
+                               (m, U(1, 2), m, U(0.2, 0.8)), (m, s, m, s) };
+            });
             foreach (var (m1, s1, m2, s2) in cases)
             {
                 string what = $"N({m1}, {s1}²) against N({m2}, {s2}²)";

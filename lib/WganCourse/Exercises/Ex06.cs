@@ -12,11 +12,14 @@ public static class Ex06
     /// Hidden cases: two shifted Gaussians, the same set in another order, two Gaussians of different spread (whose CDFs cross,
     /// so that W1 is more than the difference of the means), float64 input.
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Samples1D))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein),
+                     nameof(Divergences.Wasserstein.UniformPoints))]
     [Exercise("06.w1-sorted", "W1 in 1-D by sorting")]
     public static ExerciseResult W1Sorted(Func<Tensor, Tensor, Tensor> studentW1) =>
         Exercise.Run("06.w1-sorted", "W1 in 1-D by sorting", () =>
         {
-            using var g = new Generator(606);
+            using var g = new Generator(Exercise.Seed("06.w1-sorted", 606));
             var cases = new (string What, Tensor X, Tensor Y)[]
             {
                 ("two shuffled samples of N(0, 1) and N(2, 1), n = 200", randn(200, generator: g), randn(200, generator: g) + 2),
@@ -42,11 +45,13 @@ public static class Ex06
     /// The student's W1 between two distributions given as probability vectors p, q (tensors [K], each summing to 1)
     /// on the grid points x_k = x_0 + k·dx: W1 = Σ_k |F_k − G_k|·dx with F, G the cumulative sums of p and q.
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Densities1D))]
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Weighted1D))]
     [Exercise("06.w1-cdf", "W1 on a grid from the CDFs")]
     public static ExerciseResult W1FromCdfs(Func<Tensor, Tensor, double, Tensor> studentW1) =>
         Exercise.Run("06.w1-cdf", "W1 on a grid from the CDFs", () =>
         {
-            using var g = new Generator(616);
+            using var g = new Generator(Exercise.Seed("06.w1-cdf", 616));
             Tensor Normalised(Tensor t) => t / t.sum();
             var cases = new (string What, Tensor P, Tensor Q, double Dx)[]
             {
@@ -71,11 +76,12 @@ public static class Ex06
     /// The student's cost of a transport plan: Σ_ij γ_ij ‖x_i − y_j‖₂ for points x [n, d], y [m, d] and a plan γ [n, m]
     /// (non-negative, rows summing to the source weights, columns to the target weights).
     /// </summary>
+    [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.CostMatrix))]
     [Exercise("06.plan-cost", "the cost of a transport plan")]
     public static ExerciseResult PlanCost(Func<Tensor, Tensor, Tensor, Tensor> studentCost) =>
         Exercise.Run("06.plan-cost", "the cost of a transport plan", () =>
         {
-            using var g = new Generator(626);
+            using var g = new Generator(Exercise.Seed("06.plan-cost", 626));
             var x1 = tensor(new double[] { 0, 0, 1, 0 }).reshape(2, 2);
             var y1 = tensor(new double[] { 0, 3, 1, 4, 5, 0 }).reshape(3, 2);
             var plan1 = tensor(new double[] { 0.25, 0.25, 0, 0, 0.25, 0.25 }).reshape(2, 3);
@@ -113,7 +119,7 @@ public static class Ex06
     public static ExerciseResult KrLowerBound(Func<Func<Tensor, Tensor>, Tensor, Tensor, Tensor> studentBound) =>
         Exercise.Run("06.kr-bound", "a Kantorovich–Rubinstein lower bound on W from a 1-Lipschitz f", () =>
         {
-            using var g = new Generator(636);
+            using var g = new Generator(Exercise.Seed("06.kr-bound", 636));
             var anchor = tensor(new double[] { 0.5, -1 }, dtype: float64);
             var cases = new (string What, Func<Tensor, Tensor> F, Tensor P, Tensor Q)[]
             {

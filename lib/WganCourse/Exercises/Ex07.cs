@@ -16,6 +16,8 @@ public static class Ex07
     /// Hidden cases: a small MLP critic with parameters drawn from N(0, 0.05²) (some inside, some outside the box),
     /// c = 0.01 and c = 0.1.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.ClipParameters))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.AfterCriticStep))]
     [Exercise("07.clip", "weight clipping")]
     public static ExerciseResult ClipWeights(Action<nn.Module, double> studentClip) =>
         Exercise.Run("07.clip", "weight clipping", () =>
@@ -23,7 +25,7 @@ public static class Ex07
             foreach (var c in new[] { 0.01, 0.1 })
             {
                 var critic = nn.Sequential(("fc1", nn.Linear(2, 8)), ("relu", nn.ReLU()), ("fc2", nn.Linear(8, 1)));
-                using var g = new Generator(707 + (ulong)(c * 1000));
+                using var g = new Generator(Exercise.Seed("07.clip", 707) + (ulong)(c * 1000));
                 using (no_grad())
                     foreach (var p in critic.parameters()) p.copy_(0.05 * randn(p.shape, generator: g));
                 var before = critic.named_parameters().Select(p => (p.name, Value: p.parameter.detach().clone())).ToList();
@@ -54,11 +56,15 @@ public static class Ex07
     /// The student's WGAN critic loss from the critic's scores on a real and a fake batch ([B, 1] each):
     /// L_critic = E[f(x̃)] − E[f(x)] (the critic maximises E[f(x)] − E[f(x̃)], i.e. minimises this). No sigmoid, no log.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.CriticLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganSn), nameof(Objectives.WganSn.CriticLoss))]
     [Exercise("07.critic-loss", "the WGAN critic loss")]
     public static ExerciseResult CriticLoss(Func<Tensor, Tensor, Tensor> studentLoss) =>
         Exercise.Run("07.critic-loss", "the WGAN critic loss", () =>
         {
-            using var g = new Generator(717);
+            using var g = new Generator(Exercise.Seed("07.critic-loss", 717));
             var cases = new (string What, Tensor Real, Tensor Fake)[]
             {
                 ("64 real and 64 fake scores", randn(new long[] { 64, 1 }, generator: g) + 1, randn(new long[] { 64, 1 }, generator: g) - 0.5),
@@ -82,6 +88,7 @@ public static class Ex07
     /// parameter ends inside [−c, c], the critic's estimate of W is positive (it scores real above fake). Sixty steps
     /// at α = 5·10⁻⁵ barely move the generator, so its samples are not judged here.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.WganClip), ".ctor")]
     [Exercise("07.train", "your WGAN trains the ring")]
     public static ExerciseResult Train(Func<Objective> build) =>
         Exercise.Run("07.train", "your WGAN trains the ring", () =>
@@ -119,11 +126,15 @@ public static class Ex07
         });
 
     /// <summary>The student's WGAN generator loss from the critic's scores on fakes ([B, 1]): L_G = −E[f(G(z))].</summary>
+    [AnswerInLibrary(typeof(Objectives.Wgan), nameof(Objectives.Wgan.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganClip), nameof(Objectives.WganClip.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.GeneratorLoss))]
+    [AnswerInLibrary(typeof(Objectives.WganSn), nameof(Objectives.WganSn.GeneratorLoss))]
     [Exercise("07.generator-loss", "the WGAN generator loss")]
     public static ExerciseResult GeneratorLoss(Func<Tensor, Tensor> studentLoss) =>
         Exercise.Run("07.generator-loss", "the WGAN generator loss", () =>
         {
-            using var g = new Generator(727);
+            using var g = new Generator(Exercise.Seed("07.generator-loss", 727));
             foreach (var (what, fake) in new[] { ("64 fake scores", randn(new long[] { 64, 1 }, generator: g) - 1), ("large scores", 80 * randn(new long[] { 16, 1 }, generator: g)) })
             {
                 Expect.Close(what, studentLoss(fake.clone()), -fake.mean(), 1e-4,

@@ -11,11 +11,12 @@ public static class Ex08
     /// The student's interpolates x̂ = ε·x + (1 − ε)·x̃ for a real batch x [B, d], a fake batch x̃ [B, d] and one ε per
     /// sample, eps [B, 1] (broadcast over the features).
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.Interpolates))]
     [Exercise("08.interpolates", "random interpolates between real and fake")]
     public static ExerciseResult Interpolates(Func<Tensor, Tensor, Tensor, Tensor> studentInterpolates) =>
         Exercise.Run("08.interpolates", "random interpolates between real and fake", () =>
         {
-            using var g = new Generator(808);
+            using var g = new Generator(Exercise.Seed("08.interpolates", 808));
             foreach (var (b, d) in new[] { (16, 2), (5, 7) })
             {
                 var real = randn(new long[] { b, d }, generator: g);
@@ -35,11 +36,14 @@ public static class Ex08
     /// create_graph: true), otherwise the penalty would not train the critic. Hidden critics: a linear critic with a known
     /// slope (closed form λ(‖w‖ − 1)²) and a small ReLU network.
     /// </summary>
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.GradientPenalty))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.InputGradientNorms))]
+    [AnswerInLibrary(typeof(Objectives.WganGp), nameof(Objectives.WganGp.InterpolateGradientNorms))]
     [Exercise("08.gradient-penalty", "the gradient penalty on interpolates")]
     public static ExerciseResult GradientPenalty(Func<nn.Module<Tensor, Tensor>, Tensor, Tensor, Tensor, double, Tensor> studentPenalty) =>
         Exercise.Run("08.gradient-penalty", "the gradient penalty on interpolates", () =>
         {
-            using var g = new Generator(818);
+            using var g = new Generator(Exercise.Seed("08.gradient-penalty", 818));
             var linear = nn.Linear(2, 1);
             using (no_grad()) { linear.weight!.copy_(tensor(new float[] { 3, 4 }).reshape(1, 2)); linear.bias!.fill_(0.5); }
             var mlp = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1));
@@ -75,11 +79,12 @@ public static class Ex08
     /// unit vector u [m]: repeat v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, then σ ≈ uᵀWv. Returned as a double. Spectral normalisation
     /// divides W by this σ so that the layer is 1-Lipschitz.
     /// </summary>
+    [AnswerInLibrary(typeof(Models.SpectralNorm), nameof(Models.SpectralNorm.LargestSingularValue))]
     [Exercise("08.power-iteration", "the largest singular value by power iteration")]
     public static ExerciseResult PowerIteration(Func<Tensor, Tensor, int, double> studentSigma) =>
         Exercise.Run("08.power-iteration", "the largest singular value by power iteration", () =>
         {
-            using var g = new Generator(828);
+            using var g = new Generator(Exercise.Seed("08.power-iteration", 828));
             var diag3 = diag(tensor(new double[] { 3, 1, 0.5 }));
             var rect = randn(new long[] { 6, 4 }, dtype: float64, generator: g);
             foreach (var (what, w) in new[] { ("W = diag(3, 1, 0.5)", diag3), ("a random 6×4 matrix", rect) })

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using WganCourse.Plots;
@@ -45,6 +47,16 @@ public sealed class ExerciseAttribute(string id, string title, int points = 1) :
     public string Notebook => id.Split('.')[0];
 }
 
+/// <summary>A library member that computes this exercise's answer (or the whole type, when no
+/// member is named): a student cell that uses it is held for an instructor's review by `grade`.
+/// Repeat it for each such member.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class AnswerInLibraryAttribute(Type type, string? member = null) : Attribute
+{
+    public Type Type => type;
+    public string? Member => member;
+}
+
 /// <summary>
 /// Runs checks and turns every way a student's code can go wrong into a readable result. Nothing is recorded here:
 /// `grade` reads a result only from the output of the check cell it injects itself (see lib/WganCourse.Runner/Grading),
@@ -81,12 +93,56 @@ public static class Exercise
         return result;
     }
 
+    static readonly AsyncLocal<string?> CaseSeed = new();
+
+    /// <summary>Runs <paramref name="check"/> with hidden cases drawn from <paramref name="seed"/>
+    /// instead of the fixed ones a student sees locally. `grade` passes a seed derived from its
+    /// nonce, which no copy of the library holds; any seed gives valid cases, so calling this gains
+    /// a student nothing.</summary>
+    public static ExerciseResult WithCases(string seed, Func<ExerciseResult> check)
+    {
+        var outer = CaseSeed.Value;
+        CaseSeed.Value = seed;
+        try { return check(); }
+        finally { CaseSeed.Value = outer; }
+    }
+
+    /// <summary>The seed of an exercise's hidden cases: <paramref name="fixedSeed"/> outside
+    /// grading.</summary>
+    internal static ulong Seed(string id, ulong fixedSeed) => CaseSeed.Value is { } s
+        ? BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(s + "|" + id)))
+        : fixedSeed;
+
+    /// <summary>An exercise's hidden cases: the fixed ones outside grading, else
+    /// <paramref name="draw"/>n from its seed.</summary>
+    internal static T[] Cases<T>(string id, T[] fixedCases, Func<Random, T[]> draw) =>
+        CaseSeed.Value is null ? fixedCases : draw(new Random((int)(Seed(id, 0) & int.MaxValue)));
+
+    /// <summary>The library members that compute each exercise's answer, from the
+    /// [AnswerInLibrary] attributes.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<AnswerInLibraryAttribute>>
+        LibraryAnswers()
+    {
+        var answers = new Dictionary<string, IReadOnlyList<AnswerInLibraryAttribute>>();
+        foreach (var m in Checkers())
+        {
+            var id = m.GetCustomAttribute<ExerciseAttribute>()!.Id;
+            answers[id] = m.GetCustomAttributes<AnswerInLibraryAttribute>().ToList();
+        }
+        return answers;
+    }
+
+    static IEnumerable<MethodInfo> Checkers() =>
+        typeof(Exercise).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
+            .Where(m => m.GetCustomAttribute<ExerciseAttribute>() is not null);
+
     static Exception Unwrap(Exception e) => e is TargetInvocationException { InnerException: { } i } ? Unwrap(i) : e is AggregateException { InnerException: { } a } ? Unwrap(a) : e;
 
     /// <summary>Every exercise the library can check, from the [Exercise] attributes, in id order.</summary>
     public static IReadOnlyList<ExerciseAttribute> Catalog() =>
-        typeof(Exercise).Assembly.GetTypes().SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static))
-            .Select(m => m.GetCustomAttribute<ExerciseAttribute>()).OfType<ExerciseAttribute>().OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
+        Checkers().Select(m => m.GetCustomAttribute<ExerciseAttribute>()!)
+            .OrderBy(a => a.Id, StringComparer.Ordinal).ToList();
 }
 
 /// <summary>Comparisons that explain themselves: each failure names the likely mistake (sign, missing mean, shape, NaN...).</summary>

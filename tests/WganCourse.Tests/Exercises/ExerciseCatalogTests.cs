@@ -84,6 +84,53 @@ public class ExerciseCatalogTests
         Assert.Equal(ExerciseStatus.NotDone, r.Status);
     }
 
+    /// <summary>Every exercise whose hidden cases grading draws from its seed (07.train compares a
+    /// training run with the paper's under a fixed seed: no case to hard-code; slow).</summary>
+    public static TheoryData<string> DrawnIds() =>
+        new(Exercise.Catalog().Select(e => e.Id).Where(id => id != "07.train"));
+
+    [Theory]
+    [MemberData(nameof(DrawnIds))]
+    public void Reference_solution_passes_on_hidden_cases_drawn_from_a_grading_seed(string id)
+    {
+        foreach (var seed in new[] { "3F2A9C", "0B7E11", "D45C08" })
+        {
+            var r = Exercise.WithCases(seed, References[id]);
+            Assert.True(r.Passed, $"seed {seed}: {r.Message}");
+        }
+    }
+
+    [Fact]
+    public void Hidden_cases_are_fixed_locally_and_drawn_anew_for_each_grading_seed()
+    {
+        string Seen(string? seed)
+        {
+            var seen = new List<string>();
+            double Js(double[] p, double[] q) { seen.Add(string.Join(",", p.Concat(q))); return 0; }
+            Tensor MeanSquare(Tensor x)
+            {
+                seen.Add(string.Join(",", x.data<float>().Take(4)));
+                return x.square().mean();
+            }
+            ExerciseResult Checks() { Ex02.JensenShannon(Js); return Ex00.MeanSquare(MeanSquare); }
+            if (seed is null) Checks(); else Exercise.WithCases(seed, Checks);
+            return string.Join("|", seen);
+        }
+        Assert.Equal(Seen(null), Seen(null));
+        Assert.Equal(Seen("AA"), Seen("AA"));
+        Assert.NotEqual(Seen(null), Seen("AA"));
+        Assert.NotEqual(Seen("AA"), Seen("BB"));
+        // outside WithCases the fixed cases are back
+        Assert.Equal(Seen(null), Seen(null));
+        // a wrong answer still fails on drawn cases
+        var noHalf = Exercise.WithCases("AA", () => Ex02.JensenShannon((p, q) =>
+            Ex02Tests.Kl(p, Ex02Tests.Mix(p, q)) + Ex02Tests.Kl(q, Ex02Tests.Mix(p, q))));
+        ExerciseAssert.Fails(noHalf, "left out the ½");
+        var root = Exercise.WithCases("AA", () => Ex05.Frechet1D((m1, s1, m2, s2) =>
+            Math.Sqrt((m1 - m2) * (m1 - m2) + (s1 - s2) * (s1 - s2))));
+        ExerciseAssert.Fails(root, "no square root");
+    }
+
     static Delegate Stub(Type delegateType)
     {
         var invoke = delegateType.GetMethod("Invoke") ?? throw new ArgumentException($"{delegateType} is not a delegate");

@@ -92,18 +92,132 @@ public class GradingUnitTests
         Assert.Contains(flags, f => f.StartsWith("set-up cell edited", StringComparison.Ordinal));
     }
 
+    static SemanticScan.Result Scan(string student, string notebook = "00-setup-and-tour.ipynb")
+    {
+        var master = NotebookJson.Load(Path.Combine(TestPaths.Repo, "notebooks", notebook));
+        var path = Path.Combine(TestPaths.Repo, "tests", "fixtures", "students", student, notebook);
+        return SemanticScan.Scan(master, NotebookJson.Load(path), master.Exercises());
+    }
+
     [Theory]
-    [InlineData("cheat-middleware", "reaches into the notebook kernel")]
-    [InlineData("cheat-formatter", "changes how values are displayed")]
-    [InlineData("cheat-recording-reflection", "uses reflection")]
-    [InlineData("cheat-results-file", "names the grading machinery")]
-    [InlineData("hostile-fork", "starts or ends processes")]
-    public void Code_an_honest_solution_never_needs_is_held_for_review(string student, string why)
+    [InlineData("cheat-middleware", SemanticScan.Kernel)]
+    [InlineData("cheat-formatter", SemanticScan.Display)]
+    [InlineData("cheat-recording-reflection", SemanticScan.Reflection)]
+    [InlineData("cheat-results-file", SemanticScan.Machinery)]
+    [InlineData("hostile-fork", SemanticScan.Processes)]
+    [InlineData("evade-whitespace", SemanticScan.Reflection)]
+    [InlineData("evade-alias", SemanticScan.Kernel)]
+    [InlineData("evade-alias", SemanticScan.Reflection)]
+    [InlineData("evade-dynamic", SemanticScan.Dynamic)]
+    [InlineData("evade-string-type", SemanticScan.Reflection)]
+    [InlineData("evade-string-type", SemanticScan.Kernel)]
+    public void What_code_refers_to_is_held_for_review_however_spelled(string student, string why)
+    {
+        var flags = Scan(student).Flags();
+        Assert.True(flags.Any(f => f.Review && f.Exercise is null && f.Text.Contains(why)),
+                    string.Join("\n", flags));
+    }
+
+    [Fact]
+    public void A_cell_that_does_not_compile_is_reported_as_such()
+    {
+        // Exercise.Run is internal: the kernel fails on the cell too, so it records nothing
+        var flag = Assert.Single(Scan("cheat-recording-api").Flags());
+        Assert.False(flag.Review);
+        Assert.StartsWith("cell 2 does not compile: CS0117", flag.Text);
+    }
+
+    [Fact]
+    public void An_honest_notebook_compiles_in_the_scan_and_has_no_finding()
+    {
+        const string Nb00 = "00-setup-and-tour.ipynb", Nb02 = "02-js-saturation.ipynb";
+        foreach (var (student, notebook) in
+                 new[] { ("reference", Nb00), ("wrong", Nb00), ("honest-plumbing", Nb02) })
+        {
+            var r = Scan(student, notebook);
+            Assert.True(r.Findings.Count == 0, student + ": " + string.Join("; ", r.Findings));
+            Assert.True(r.CompileErrors.Count == 0,
+                        student + ": " + string.Join("; ", r.CompileErrors));
+        }
+    }
+
+    [Fact]
+    public void A_call_to_the_librarys_answer_flags_that_exercise_only()
+    {
+        var flags = Scan("library-call", "02-js-saturation.ipynb").Flags();
+        var js = Assert.Single(flags, f => f.Exercise == "02.js");
+        Assert.True(js.Review);
+        Assert.Contains("WganCourse.Divergences.Classic.JS", js.Text);
+        var losses = Assert.Single(flags, f => f.Exercise == "02.g-losses");
+        Assert.Contains("WganCourse.Objectives.GanLosses.GeneratorSaturating", losses.Text);
+        Assert.DoesNotContain(flags, f => f.Exercise is null && f.Review);
+    }
+
+    [Fact]
+    public void Kernel_commands_are_flagged_and_cells_that_do_not_compile_are_reported()
+    {
+        var (master, exercises) = Master();
+        var edited = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
+        edited["cells"]!.AsArray().Add(new JsonObject
+        {
+            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(),
+            ["execution_count"] = null,
+            ["source"] = "#  r \"nuget: Newtonsoft.Json\"\n#!time\nvar n = 1;\nnotDefined(n)",
+        });
+        var dir = Directory.CreateTempSubdirectory("wgan-scan-").FullName;
+        var path = Path.Combine(dir, "00-setup-and-tour.ipynb");
+        File.WriteAllText(path, edited.ToJsonString());
+        var r = SemanticScan.Scan(master, NotebookJson.Load(path), exercises);
+        Assert.True(r.Findings.Any(f => f.Why == SemanticScan.Magic && f.What.StartsWith("#  r")),
+                    string.Join("\n", r.Findings));
+        var error = Assert.Single(r.CompileErrors); // `#!time` was blanked, not compiled
+
+        var last = edited["cells"]!.AsArray().Count;
+        Assert.StartsWith($"cell {last} does not compile: CS0103", error);
+    }
+
+    static string Notebooks => Path.Combine(TestPaths.Repo, "notebooks");
+
+    public static TheoryData<string> Solutions() => new(
+        Directory.GetFiles(Path.Combine(Notebooks, "solutions"), "*.ipynb").Select(Path.GetFileName)
+            .Where(f => NotebookJson.Load(Path.Combine(Notebooks, f!)).Stubs().Count > 0)
+            .OrderBy(f => f, StringComparer.Ordinal)!);
+
+    /// <summary>Keeps the [AnswerInLibrary] table honest: the reference solution never needs the
+    /// library's answer (nor anything else the scan holds for review), and the whole notebook
+    /// compiles as the kernel compiles it.</summary>
+    [Theory]
+    [MemberData(nameof(Solutions))]
+    public void The_reference_solution_calls_no_library_answer_and_raises_no_flag(string notebook)
+    {
+        var master = NotebookJson.Load(Path.Combine(Notebooks, notebook));
+        var solution = NotebookJson.Load(Path.Combine(Notebooks, "solutions", notebook));
+        var r = SemanticScan.Scan(master, solution, master.Exercises());
+        Assert.True(r.Findings.Count == 0, string.Join("; ", r.Findings));
+        Assert.True(r.CompileErrors.Count == 0, string.Join("; ", r.CompileErrors));
+    }
+
+    [Fact]
+    public void Every_library_answer_names_a_public_member_of_its_type()
+    {
+        var answers = Exercise.LibraryAnswers();
+        Assert.Equal(Exercise.Catalog().Select(e => e.Id).Order(), answers.Keys.Order());
+        Assert.Contains(answers["02.js"],
+                        a => a.Type == typeof(WganCourse.Divergences.Classic) && a.Member == "JS");
+        foreach (var a in answers.Values.SelectMany(v => v).Where(a => a.Member is not null))
+            Assert.True(a.Member == ".ctor" ? a.Type.GetConstructors().Length > 0
+                                            : a.Type.GetMember(a.Member!).Length > 0,
+                        $"{a.Type}.{a.Member}");
+    }
+
+    [Fact]
+    public void The_injected_check_draws_hidden_cases_from_a_seed_that_does_not_reveal_the_nonce()
     {
         var (_, exercises) = Master();
-        var flags = Integrity.Scan(NotebookJson.Load(Fixture(student)), exercises);
-        Assert.Contains(flags, f => f.Review && f.Text.Contains(why));
-        Assert.Empty(Integrity.Scan(NotebookJson.Load(Fixture("reference")), exercises));
+        var src = CheckCells.InjectedSource("00.mean-square", exercises[0].CheckSource, "N-A", 0);
+        Assert.Contains($"Exercise.WithCases(\n    \"{CheckCells.CaseSeed("N-A")}\", () =>", src);
+        Assert.DoesNotContain("\"N-A\", () =>", src);
+        Assert.NotEqual(CheckCells.CaseSeed("N-A"), CheckCells.CaseSeed("N-B"));
     }
 
     [Fact]

@@ -22,13 +22,14 @@ public class GradeTests
         foreach (var s in students)
         {
             Directory.CreateDirectory(Path.Combine(root, s));
-            var text = File.ReadAllText(Path.Combine(Fixtures, s, "00-setup-and-tour.ipynb"))
-                .Replace("{CLASS}", root).Replace("{REPO}", TestPaths.Repo);
-            File.WriteAllText(Path.Combine(root, s, "00-setup-and-tour.ipynb"), text);
+            foreach (var nb in Directory.GetFiles(Path.Combine(Fixtures, s), "*.ipynb"))
+                File.WriteAllText(Path.Combine(root, s, Path.GetFileName(nb)), File.ReadAllText(nb)
+                    .Replace("{CLASS}", root).Replace("{REPO}", TestPaths.Repo));
         }
         return root;
     }
 
+    /// <summary>grades.csv by "student" (notebook 00's exercise) and "student/exercise".</summary>
     static Dictionary<string, (string Status, string Message, string Flags)> Parse(string outDir)
     {
         var result = new Dictionary<string, (string, string, string)>();
@@ -36,9 +37,21 @@ public class GradeTests
         {
             // "student","notebook","exercise","status",points,max,"message","flags"
             var quoted = System.Text.RegularExpressions.Regex.Matches(line, "\"((?:[^\"]|\"\")*)\"").Select(m => m.Groups[1].Value.Replace("\"\"", "\"")).ToList();
-            result[quoted[0]] = (quoted[3], quoted[4], quoted[5]);
+            var row = (quoted[3], quoted[4], quoted[5]);
+            result[quoted[0] + "/" + quoted[2]] = row;
+            if (quoted[2] == "00.mean-square") result[quoted[0]] = row;
         }
         return result;
+    }
+
+    /// <summary>Runs `grade` on a class folder (sandboxed, 2 at a time): rows and folder.</summary>
+    static (Dictionary<string, (string Status, string Message, string Flags)> Rows, string OutDir)
+        Grade(string root, params string[] limits)
+    {
+        var args = new[] { "grade", root, "--jobs", "2", "--out", "{out}" }.Concat(limits);
+        var r = RunnerProcess.Run(args.ToArray());
+        Assert.True(r.ExitCode == 0, r.Output);
+        return (Parse(r.OutDir), r.OutDir);
     }
 
     static readonly string[] Cheaters =
@@ -51,9 +64,7 @@ public class GradeTests
     public void Every_cheater_ends_not_passed_or_flagged_and_honest_students_get_what_they_earned()
     {
         var root = Class(new[] { "reference", "wrong", "untouched" }.Concat(Cheaters).ToArray());
-        var r = RunnerProcess.Run("grade", root, "--timeout", "300", "--jobs", "2", "--out", "{out}");
-        Assert.True(r.ExitCode == 0, r.Output);
-        var rows = Parse(r.OutDir);
+        var (rows, outDir) = Grade(root, "--timeout", "300");
         Assert.Equal("Pass", rows["reference"].Status);
         Assert.Equal("Fail", rows["wrong"].Status);
         Assert.Contains("missing mean", rows["wrong"].Message);
@@ -63,8 +74,34 @@ public class GradeTests
         Assert.Contains("check cell", rows["cheat-edited-check"].Flags);
         foreach (var c in new[] { "cheat-formatter", "cheat-middleware", "cheat-recording-reflection", "cheat-fake-badge" })
             Assert.Contains("review:", rows[c].Flags);
-        var book = File.ReadAllLines(Path.Combine(r.OutDir, "gradebook.csv"));
+        var book = File.ReadAllLines(Path.Combine(outDir, "gradebook.csv"));
         Assert.Contains("\"reference\",1,1,1", book);
+    }
+
+    static readonly string[] Evaders =
+        { "evade-whitespace", "evade-alias", "evade-dynamic", "evade-string-type" };
+
+    [SandboxFact]
+    public void Library_answers_and_spellings_of_reflection_or_the_kernel_are_flagged_not_plumbing()
+    {
+        var root = Class(new[] { "reference", "library-call", "honest-plumbing" }.Concat(Evaders)
+                             .ToArray());
+        var (rows, outDir) = Grade(root, "--timeout", "300");
+        foreach (var ok in new[]
+                     { "reference", "honest-plumbing/02.js", "honest-plumbing/02.g-losses" })
+            Assert.True(rows[ok] is ("Pass", _, ""), $"{ok}: {rows[ok]}");
+        foreach (var ex in new[] { "02.js", "02.g-losses" })
+        {
+            var row = rows["library-call/" + ex];
+            Assert.True(row.Status == "Flagged", $"{ex}: {row}");
+            Assert.Contains(ex + ": review: calls WganCourse.", row.Flags);
+        }
+        foreach (var e in Evaders)
+            Assert.True(rows[e] is ("Flagged", _, var flags) && flags.Contains("review:"),
+                        $"{e}: {rows[e]}");
+        var scan = Path.Combine(outDir, "runs", "library-call", "02-js-saturation.scan.txt");
+        var classicJs = "02.js: library answer: WganCourse.Divergences.Classic.JS";
+        Assert.Contains(classicJs, File.ReadAllText(scan));
     }
 
     [SandboxFact]
@@ -72,16 +109,16 @@ public class GradeTests
     {
         var root = Class("reference", "hostile-read-solutions", "hostile-write-other", "hostile-network", "hostile-memory", "hostile-fork", "hostile-loop");
         var before = File.ReadAllText(Path.Combine(root, "reference", "00-setup-and-tour.ipynb"));
-        var r = RunnerProcess.Run("grade", root, "--timeout", "240", "--memory", "2048", "--processes", "256", "--jobs", "2", "--out", "{out}");
-        Assert.True(r.ExitCode == 0, r.Output);
-        var rows = Parse(r.OutDir);
+        var (rows, outDir) =
+            Grade(root, "--timeout", "240", "--memory", "2048", "--processes", "256");
         Assert.Equal("Pass", rows["reference"].Status);
         Assert.Equal(before, File.ReadAllText(Path.Combine(root, "reference", "00-setup-and-tour.ipynb"))); // not overwritten
         Assert.Contains("resource limit: memory", rows["hostile-memory"].Message);
         Assert.Contains("resource limit: process count", rows["hostile-fork"].Message);
         Assert.Contains("resource limit: time", rows["hostile-loop"].Message);
         foreach (var s in new[] { "hostile-memory", "hostile-fork", "hostile-loop" }) Assert.Equal("Error", rows[s].Status);
-        string Executed(string s) => File.ReadAllText(Path.Combine(r.OutDir, "runs", s, "00-setup-and-tour.ipynb"));
+        string Executed(string s) =>
+            File.ReadAllText(Path.Combine(outDir, "runs", s, "00-setup-and-tour.ipynb"));
         Assert.Contains("notebooks/solutions: not visible", Executed("hostile-read-solutions"));
         Assert.Contains("lib/WganCourse/Exercises: not visible", Executed("hostile-read-solutions"));
         Assert.Contains("cell 4:", rows["hostile-write-other"].Message); // its write failed, reported with the row
