@@ -10,9 +10,9 @@ namespace WganCourse.Training;
 /// <summary>
 /// The WGAN-GP training loop notebook 08 shows in a cell (Gulrajani et al. 2017, Algorithm 1: interpolates,
 /// <c>torch.autograd.grad</c> with <c>create_graph</c>, the penalty, the step), kept here line for line between the
-/// markers below. It trains K seeds at once as <see cref="SeedBatchMlp"/> copies, as notebook 08's comparison does.
+/// markers below. It trains several seeds at once as <see cref="SeedBatchMlp"/> copies, as notebook 08's comparison does.
 /// Tests (tests/…/Training/WganGpLoopTests.cs) hold the notebook to it: the cell's text is <see cref="TrainWganGp"/>; with
-/// one seed it gives the losses of <see cref="Trainer.Run"/> with <see cref="Objectives.WganGp"/>; with K seeds it
+/// one seed it gives the losses of <see cref="Trainer.Run"/> with <see cref="Objectives.WganGp"/>; with several seeds it
 /// trains exactly what <see cref="SeedBatchTrainer.Toy"/> with <see cref="Objectives.WganGp"/> trains (same weights,
 /// same samples), so the notebook's claims keep their values.
 /// </summary>
