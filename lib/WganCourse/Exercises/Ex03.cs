@@ -12,7 +12,7 @@ public static class Ex03
 {
     /// <summary>
     /// The student's count of covered modes: modes with at least one sample within 3σ (Euclidean distance to the mode's
-    /// centre) — the standard toy metric. Arguments: samples [n, 2], centres [K, 2], σ (the modes' common std).
+    /// centre) — the standard toy metric. Arguments: samples [n, 2], centres [n_modes, 2], σ (the modes' common std).
     /// Hidden cases are built so that each typical mistake gives a different count.
     /// </summary>
     [AnswerInLibrary(typeof(Metrics.ToyMetrics), nameof(Metrics.ToyMetrics.ModesCovered))]

@@ -42,7 +42,7 @@ public static class Ex06
         });
 
     /// <summary>
-    /// The student's W1 between two distributions given as probability vectors p, q (tensors [K], each summing to 1)
+    /// The student's W1 between two distributions given as probability vectors p, q (tensors [n_bins], each summing to 1)
     /// on the grid points x_k = x_0 + k·dx: W1 = Σ_k |F_k − G_k|·dx with F, G the cumulative sums of p and q.
     /// </summary>
     [AnswerInLibrary(typeof(Divergences.Wasserstein), nameof(Divergences.Wasserstein.Densities1D))]

@@ -75,8 +75,8 @@ public static class Ex08
         });
 
     /// <summary>
-    /// The student's estimate of the largest singular value σ(W) of a matrix W [m, n] by power iteration from a given
-    /// unit vector u [m]: repeat v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, then σ ≈ uᵀWv. Returned as a double. Spectral normalisation
+    /// The student's estimate of the largest singular value σ(W) of a matrix W [out, in] by power iteration from a given
+    /// unit vector u [out]: repeat v ← Wᵀu/‖Wᵀu‖, u ← Wv/‖Wv‖, then σ ≈ uᵀWv. Returned as a double. Spectral normalisation
     /// divides W by this σ so that the layer is 1-Lipschitz.
     /// </summary>
     [AnswerInLibrary(typeof(Models.SpectralNorm), nameof(Models.SpectralNorm.LargestSingularValue))]

@@ -10,9 +10,9 @@ namespace WganCourse.Training;
 /// <summary>
 /// The WGAN-GP training loop notebook 08 shows in a cell (Gulrajani et al. 2017, Algorithm 1: interpolates,
 /// <c>torch.autograd.grad</c> with <c>create_graph</c>, the penalty, the step), kept here line for line between the
-/// markers below. It trains K seeds at once as <see cref="SeedBatchMlp"/> copies, as notebook 08's comparison does.
+/// markers below. It trains several seeds at once as <see cref="SeedBatchMlp"/> copies, as notebook 08's comparison does.
 /// Tests (tests/…/Training/WganGpLoopTests.cs) hold the notebook to it: the cell's text is <see cref="TrainWganGp"/>; with
-/// one seed it gives the losses of <see cref="Trainer.Run"/> with <see cref="Objectives.WganGp"/>; with K seeds it
+/// one seed it gives the losses of <see cref="Trainer.Run"/> with <see cref="Objectives.WganGp"/>; with several seeds it
 /// trains exactly what <see cref="SeedBatchTrainer.Toy"/> with <see cref="Objectives.WganGp"/> trains (same weights,
 /// same samples), so the notebook's claims keep their values.
 /// </summary>
@@ -20,19 +20,19 @@ public static class WganGpLoop
 {
 #nullable disable
     // ---- WGAN-GP (notebook 08) ----
-    // Algorithm 1 of Gulrajani et al. 2017 for K seeds at once: copy k of g and f is seed k's network,
-    // batches are [K, m, 2]. Data, z and ε are drawn as SeedBatchTrainer (and Trainer.Run) draw them.
+    // Algorithm 1 of Gulrajani et al. 2017, all seeds at once: copy k of g and f is seed k's network,
+    // batches are [nSeeds, m, 2]. Data, z and ε are drawn as SeedBatchTrainer (and Trainer.Run) do.
     public static (List<double> Critic, List<double> Generator) TrainWganGp(SeedBatchMlp g, SeedBatchMlp f,
         IReadOnlyList<IBatchSource> data, IReadOnlyList<int> seeds, int steps, int m = 64,
         double lambda = 10, double alpha = 1e-4, double beta1 = 0, double beta2 = 0.9,
         int nCritic = 5, Action<int> afterStep = null)
     {
-        int K = seeds.Count; var dev = Devices.Current;
+        int nSeeds = seeds.Count; var dev = Devices.Current;
         Seeds.Set(seeds[0]); g.to(dev); f.to(dev);         // ε comes from the global stream
-        for (int k = 0; k < K; k++) data[k].Reset(seeds[k]);
+        for (int k = 0; k < nSeeds; k++) data[k].Reset(seeds[k]);
         var zStreams = seeds.Select(s => Seeds.Generator(Trainer.LatentSeed(s))).ToArray();
         torch.Tensor Z() => torch.stack(zStreams.Select(s => torch.randn(m, g.InDim, generator: s))
-            .ToArray()).to(dev);                           // z of every copy, [K, m, latent]
+            .ToArray()).to(dev);                           // z of every copy, [nSeeds, m, latent]
         using var optF = torch.optim.Adam(f.parameters(), alpha, beta1, beta2);
         using var optG = torch.optim.Adam(g.parameters(), alpha, beta1, beta2);
         var (criticLoss, generatorLoss) = (new List<double>(), new List<double>());
@@ -46,19 +46,19 @@ public static class WganGpLoop
                 torch.Tensor fake;
                 using (torch.no_grad()) fake = g.call(Z());
                 var wgan = f.call(fake).mean() - f.call(x).mean();        // mean D(fake) − mean D(x)
-                var eps = torch.rand(K, m, 1, device: dev);                // ε ~ U[0, 1] per sample
+                var eps = torch.rand(nSeeds, m, 1, device: dev);           // ε ~ U[0, 1] per sample
                 var xhat = (eps * x + (1 - eps) * fake).requires_grad_();  // on the segment x–fake
                 var grad = torch.autograd.grad(new[] { f.call(xhat).sum() }, new[] { xhat },
                     retain_graph: true, create_graph: true)[0];           // differentiable in w
                 var norm = grad.norm(dim: 2);   // L2 norm of each sample's gradient (dim 2, not p = 2)
                 var loss = wgan + lambda * (norm - 1).square().mean();
-                optF.zero_grad(); (loss * K).backward(); optF.step();     // × K: sum over copies
+                optF.zero_grad(); (loss * nSeeds).backward(); optF.step(); // × nSeeds: sum over copies
                 sum += loss.item<float>();
             }
             using (var scope = torch.NewDisposeScope())
             {
                 var loss = -f.call(g.call(Z())).mean();                    // −mean D(g(z))
-                optG.zero_grad(); (loss * K).backward(); optG.step();     // × K: sum over copies
+                optG.zero_grad(); (loss * nSeeds).backward(); optG.step(); // × nSeeds: sum over copies
                 criticLoss.Add(sum / nCritic); generatorLoss.Add(loss.item<float>());
             }
             afterStep?.Invoke(step + 1);
