@@ -32,6 +32,7 @@ public class GradingUnitTests
         var cells = a.Notebook["cells"]!.AsArray().Select(c => NotebookJson.Source(c!)).ToList();
         Assert.Contains("\"/abs/WganCourse.dll\"", cells[0]);
         Assert.DoesNotContain("../lib/WganCourse", cells[0]);
+        Assert.DoesNotContain("#load", cells[0]); // no build check: the sandbox has the built library, not its sources
         var check = cells[a.Injected["00.mean-square"]];
         Assert.Equal(cells.Count - 1, a.Injected["00.mean-square"]); // after every student cell
         Assert.Null(a.StudentCell[0]); Assert.Null(a.StudentCell[^1]); // the course's set-up cell and the injected check
