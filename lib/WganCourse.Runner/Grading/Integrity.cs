@@ -43,7 +43,7 @@ public static class Integrity
         (new(@"DllImport|LibraryImport|NativeLibrary|Marshal\.|\bunsafe\b|/proc/"), "uses native code or process memory"),
         (new(@"new\s+(?:System\.Threading\.)?Thread\s*\(|ThreadPool\.|Task\.(?:Run|Factory)|new\s+(?:System\.Threading\.)?Timer\s*\(|System\.Timers"), "starts background work that can outlive its cell"),
         (new(@"WGAN-GRADE|WGAN_COURSE_EXERCISES|Exercise\.Run\b|\bExerciseResult\s*\("), "names the grading machinery"),
-        (new(@"^\s*#(?:r|i|!)\b", RegexOptions.Multiline), "loads packages or runs kernel magic commands"),
+        (new(@"^\s*#(?:r|i|load|!)\b", RegexOptions.Multiline), "loads packages or runs kernel magic commands"),
     };
 
     /// <summary>Review flags from the student's own code cells (set-up and check cells are replaced, so not scanned).</summary>

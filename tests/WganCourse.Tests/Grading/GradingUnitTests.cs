@@ -108,6 +108,23 @@ public class GradingUnitTests
     }
 
     [Fact]
+    public void A_students_own_load_of_a_script_is_held_for_review_but_the_set_up_cells_is_not()
+    {
+        var (_, exercises) = Master();
+        var nb = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
+        nb["cells"]!.AsArray().Add(new JsonObject
+        {
+            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(),
+            ["source"] = "#load \"../lib/BuildCheck.csx\"",
+        });
+        var path = Path.Combine(Directory.CreateTempSubdirectory("wgan-load-").FullName, "00-setup-and-tour.ipynb");
+        File.WriteAllText(path, nb.ToJsonString());
+        Assert.Contains(Integrity.Scan(NotebookJson.Load(path), exercises),
+                        f => f.Review && f.Text.Contains("loads packages or runs kernel magic commands"));
+        Assert.Empty(Integrity.Scan(NotebookJson.Load(Fixture("reference")), exercises)); // its set-up cell has a #load
+    }
+
+    [Fact]
     public void Recording_is_not_public_and_points_default_to_one()
     {
         var run = typeof(Exercise).GetMethod("Run", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
