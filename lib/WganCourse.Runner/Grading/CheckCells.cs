@@ -78,6 +78,8 @@ public static class CheckCells
     public const string TokenPrefix = "WGAN-GRADE";
     static readonly Regex TokenPattern = new(TokenPrefix + @" ([A-Za-z0-9+/=]+) ([0-9A-F]{64})", RegexOptions.Compiled);
     static readonly Regex LibraryPath = new(@"""(?:\.\./)+lib/WganCourse/bin/WganCourse\.dll""", RegexOptions.Compiled);
+    /// <summary>The set-up cell's `#load` of the build check (lib/BuildCheck.csx), a line of its own.</summary>
+    static readonly Regex BuildCheck = new(@"^#load ""(?:\.\./)+lib/BuildCheck\.csx""[ \t]*(?:\r?\n|$)", RegexOptions.Compiled | RegexOptions.Multiline);
 
     public static string NewNonce() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
@@ -85,8 +87,10 @@ public static class CheckCells
     public static string Normalize(string source) =>
         string.Join("\n", source.Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd())).Trim();
 
-    /// <summary>A set-up cell with its relative library path (`../` or `../../` for solutions) made one token.</summary>
-    public static string CanonicalSetup(string source) => LibraryPath.Replace(Normalize(source), "\"<WganCourse.dll>\"");
+    /// <summary>A set-up cell with its relative paths (`../` or `../../` for solutions) to the library and to the
+    /// build check made tokens.</summary>
+    public static string CanonicalSetup(string source) =>
+        BuildCheck.Replace(LibraryPath.Replace(Normalize(source), "\"<WganCourse.dll>\""), "#load \"<BuildCheck.csx>\"\n");
 
     public static string Checksum(string source) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Normalize(source))))[..16].ToLowerInvariant();
 
@@ -166,7 +170,8 @@ public static class CheckCells
 
     /// <summary>
     /// Student cells (minus their set-up cell and their check cells) after the master's set-up cell, then the injected
-    /// checks. <paramref name="libraryDll"/> replaces the set-up cell's relative `#r` path to WganCourse.dll.
+    /// checks. <paramref name="libraryDll"/> replaces the set-up cell's relative `#r` path to WganCourse.dll; its
+    /// `#load` of the build check is left out.
     /// </summary>
     public static Assembled Assemble(NotebookJson master, NotebookJson student, IReadOnlyList<ExerciseCells> exercises,
                                      string nonce, string libraryDll)
@@ -174,7 +179,8 @@ public static class CheckCells
         var nb = student.Root.DeepClone();
         var cells = new JsonArray();
         var setup = master.Cells[master.SetupIndex]!.DeepClone();
-        setup["source"] = LibraryPath.Replace(master.Source(master.SetupIndex), "\"" + libraryDll + "\"");
+        // the library is built before grading and its sources are not in the sandbox: no build check
+        setup["source"] = BuildCheck.Replace(LibraryPath.Replace(master.Source(master.SetupIndex), "\"" + libraryDll + "\""), "");
         cells.Add(Clean(setup));
         var origin = new List<int?> { null };
         foreach (var i in RunCells(student, exercises))

@@ -282,7 +282,7 @@ public static class NativeSetup
             if (torchDir is null || !File.Exists(Path.Combine(torchDir, "libtorch_cuda.so")))
                 torchDir = InCache(CudaPackage) ?? throw new DllNotFoundException(
                     $"{BackendVariable}=cuda but {CudaPackage} {LibTorchVersion} is not in the NuGet cache. Restore it once with " +
-                    "`dotnet build -p:TorchBackend=cuda` on a machine with internet access (see README, 'GPU'), or unset the variable.");
+                    "`dotnet build -p:TorchBackend=cuda` on a machine with internet access (see docs/NATIVES.md, 'GPU'), or unset the variable.");
         }
         torchDir ??= InCache(plan.LibTorchPackage);
         if (ltsPath is null || torchDir is null)

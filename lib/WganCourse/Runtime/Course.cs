@@ -24,7 +24,7 @@ public static class Devices
                 if (!torch.cuda.is_available())
                     throw new InvalidOperationException(
                         $"{Variable}=cuda but CUDA is not available: this build uses the CPU libtorch. " +
-                        "Build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU (see README, 'GPU'), or unset the variable.");
+                        "Build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU (see docs/NATIVES.md, 'GPU'), or unset the variable.");
                 return torch.CUDA;
             default:
                 throw new ArgumentException($"{Variable}='{requested}' is not a device; use cpu, cuda or auto.");

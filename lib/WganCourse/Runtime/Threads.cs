@@ -8,7 +8,7 @@ namespace WganCourse.Runtime;
 /// Why the course cares: the toy models (2-D MLPs with 128 units, batch 256) are so small that every libtorch call
 /// finishes in microseconds, and splitting such a call over threads costs more than it saves; on a loaded machine a
 /// second thread that has to wait for a free core makes every call wait with it (measured on the course's 2-core
-/// machine: see README, "Performance"). The DCGAN's convolutions, on the other hand, are large enough to use every
+/// machine: see docs/PERFORMANCE.md). The DCGAN's convolutions, on the other hand, are large enough to use every
 /// core. Hence <see cref="ForToyModels"/> for toy training and the machine's default for the image models.
 /// </para>
 /// Thread count changes the order of floating-point sums inside libtorch, so results are bit-identical only for the

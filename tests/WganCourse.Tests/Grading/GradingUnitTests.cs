@@ -32,6 +32,7 @@ public class GradingUnitTests
         var cells = a.Notebook["cells"]!.AsArray().Select(c => NotebookJson.Source(c!)).ToList();
         Assert.Contains("\"/abs/WganCourse.dll\"", cells[0]);
         Assert.DoesNotContain("../lib/WganCourse", cells[0]);
+        Assert.DoesNotContain("#load", cells[0]); // no build check: the sandbox has the built library, not its sources
         var check = cells[a.Injected["00.mean-square"]];
         Assert.Equal(cells.Count - 1, a.Injected["00.mean-square"]); // after every student cell
         Assert.Null(a.StudentCell[0]); Assert.Null(a.StudentCell[^1]); // the course's set-up cell and the injected check
@@ -218,6 +219,23 @@ public class GradingUnitTests
         Assert.Contains($"Exercise.WithCases(\n    \"{CheckCells.CaseSeed("N-A")}\", () =>", src);
         Assert.DoesNotContain("\"N-A\", () =>", src);
         Assert.NotEqual(CheckCells.CaseSeed("N-A"), CheckCells.CaseSeed("N-B"));
+    }
+
+    [Fact]
+    public void A_students_own_load_of_a_script_is_held_for_review_but_the_set_up_cells_is_not()
+    {
+        var (_, exercises) = Master();
+        var nb = JsonNode.Parse(File.ReadAllText(Fixture("reference")))!;
+        nb["cells"]!.AsArray().Add(new JsonObject
+        {
+            ["cell_type"] = "code", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(),
+            ["source"] = "#load \"../lib/BuildCheck.csx\"",
+        });
+        var path = Path.Combine(Directory.CreateTempSubdirectory("wgan-load-").FullName, "00-setup-and-tour.ipynb");
+        File.WriteAllText(path, nb.ToJsonString());
+        Assert.Contains(Integrity.Scan(NotebookJson.Load(path), exercises),
+                        f => f.Review && f.Text.Contains("loads packages or runs kernel magic commands"));
+        Assert.Empty(Integrity.Scan(NotebookJson.Load(Fixture("reference")), exercises)); // its set-up cell has a #load
     }
 
     [Fact]

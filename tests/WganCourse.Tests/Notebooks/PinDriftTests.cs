@@ -51,7 +51,8 @@ public class PinDriftTests
             Assert.Contains($"#r \"nuget: {pkg}, ", first);
         // no platform package: the library's build restores the natives of the machine (NativeSetup loads them)
         Assert.DoesNotMatch("(?i)libtorch-|NativeAssets|linux|win-x64|osx", first);
-        Assert.Contains("dotnet build lib/WganCourse -c Release", first); // what to run before the first use
+        // the build before the first use: the course's notebooks load the build check, the fixtures say what to run
+        Assert.Matches("#load \"(\\.\\./)+lib/BuildCheck\\.csx\"|dotnet build lib/WganCourse -c Release", first);
         Assert.All(first.Split('\n'), l => Assert.True(l.Length <= 100, $"{notebook}: line longer than 100: {l}"));
         Assert.Matches("#r \"(\\.\\./)+lib/WganCourse/bin/WganCourse.dll\"", first);
         Assert.Contains("WganCourse.Notebook.Setup(", first);
@@ -59,8 +60,9 @@ public class PinDriftTests
         Assert.Contains("#r \"" + string.Concat(Enumerable.Repeat("../", depth)) + "lib/WganCourse/bin/WganCourse.dll\"", first);
     }
 
-    /// <summary>The set-up cell is the same everywhere (up to the `../` depth of the library path), and its first
-    /// part, which builds a missing or stale library, runs before any `#r` is compiled.</summary>
+    /// <summary>The set-up cell is the same everywhere (up to the `../` depth of its paths), and its first part,
+    /// the `#load` of lib/BuildCheck.csx, which builds a missing or stale library, runs before any `#r` is compiled.
+    /// </summary>
     [Theory]
     [MemberData(nameof(CourseNotebooks))]
     public void First_code_cell_is_identical_and_builds_before_the_first_reference(string notebook)
@@ -72,7 +74,10 @@ public class PinDriftTests
         var split = first.IndexOf("\n#!csharp\n", StringComparison.Ordinal);
         Assert.True(split > 0 && split < first.IndexOf("#r ", StringComparison.Ordinal),
                     "the build check must be a part of its own (before `#!csharp`) ahead of every `#r`");
-        Assert.Contains("\"build lib/WganCourse -c Release\"", first[..split]);
+        var up = string.Concat(Enumerable.Repeat("../", Path.GetDirectoryName(notebook)!.Split('/', '\\').Length));
+        Assert.Contains($"#load \"{up}lib/BuildCheck.csx\"", first[..split]);
+        var check = File.ReadAllText(Path.Combine(TestPaths.Repo, "lib", "BuildCheck.csx"));
+        Assert.Contains("\"build lib/WganCourse -c Release\"", check);
     }
 
     [Theory]

@@ -7,7 +7,8 @@ namespace WganCourse.Tests.Notebooks;
 /// <summary>
 /// A student who opens a notebook before building the library: in the real kernel (stdio, as VS Code drives it), on a
 /// copy of the repository without a built library, the set-up cell builds it and sets up; after a source changes, the
-/// same kernel (which loaded the old library) gets one line telling it to restart instead of a rebuild over it.
+/// same kernel (which loaded the old library) gets one line telling it to restart instead of a rebuild over it. The
+/// cell loads the check from lib/BuildCheck.csx (`#load`), so the copy holds lib/WganCourse and that script.
 /// </summary>
 [Collection("notebooks")]
 public class SetupCellBuildTests(ITestOutputHelper log)
@@ -31,6 +32,7 @@ public class SetupCellBuildTests(ITestOutputHelper log)
             foreach (var f in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" })
                 File.Copy(Path.Combine(TestPaths.Repo, f), Path.Combine(root, f));
             Copy(Path.Combine(TestPaths.Repo, "lib", "WganCourse"), Path.Combine(root, "lib", "WganCourse"));
+            File.Copy(Path.Combine(TestPaths.Repo, "lib", "BuildCheck.csx"), Path.Combine(root, "lib", "BuildCheck.csx"));
             Directory.CreateDirectory(Path.Combine(root, "notebooks"));
             var dll = Path.Combine(root, "lib", "WganCourse", "bin", "WganCourse.dll");
             Assert.False(File.Exists(dll));
