@@ -55,21 +55,9 @@ public static class WganTheorems
         if (evalSamples < 2) throw new ArgumentOutOfRangeException(nameof(evalSamples), evalSamples, "need at least 2 evaluation samples");
         generator ??= LinesGenerator;
         critic ??= KantorovichRubinstein.ToyCritic(2, seed: seed);
-        if (steps > 0)
-            KantorovichRubinstein.TrainCritic(critic, Toy.ParallelLines(0), Toy.ParallelLines(theta),
-                KantorovichRubinstein.PenalisedCriticObjective(seed: seed), steps, seed: seed);
-        var device = critic.parameters().First().device;
-        using var scope = NewDisposeScope();
-        using var gen = Runtime.Seeds.Generator(seed + 5);
-        var real = Toy.ParallelLines(0).Sample(evalSamples, gen).to(device);
-        var z = rand(new long[] { evalSamples, 1 }, generator: gen).to(device);
-        var th = full(1, 1, theta, device: device).requires_grad_(true);
-        using var enable = enable_grad();
-        var fakeScore = critic.call(generator(th, z)).mean();
-        var estimate = critic.call(real).mean() - fakeScore;
-        // Theorem 3: ∇θ W = −E_z[∇θ f(g_θ(z))], the gradient of the estimate with respect to θ
-        var gradient = autograd.grad(new[] { -fakeScore }, new[] { th })[0];
-        return new LinesPoint(theta, estimate.item<float>(), gradient.item<float>(), Math.Abs(theta), Math.Sign(theta));
+        var (estimate, gradient) = TrainAndRead(critic, Toy.ParallelLines(0), Toy.ParallelLines(theta), steps, seed,
+            gen => rand(new long[] { evalSamples, 1 }, generator: gen), generator, theta, evalSamples);
+        return new LinesPoint(theta, estimate, gradient, Math.Abs(theta), Math.Sign(theta));
     }
 
     /// <summary>√(π/2) = E‖Z‖ for Z ~ N(0, I₂) (the Rayleigh mean): W₁(N(0, I₂), N(0, θ²I₂)) = |θ − 1|·√(π/2).</summary>
@@ -93,22 +81,34 @@ public static class WganTheorems
         if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "critic steps must be ≥ 0");
         generator ??= ScaleGenerator;
         critic ??= KantorovichRubinstein.ToyCritic(2, seed: seed);
-        var data = Gaussian2D("N(0, I)", 1);
+        var (estimate, gradient) = TrainAndRead(critic, Gaussian2D("N(0, I)", 1), Gaussian2D("N(0, θ²I)", theta),
+            steps, seed, gen => randn(new long[] { evalSamples, 2 }, generator: gen), generator, theta, evalSamples);
+        return new LinesPoint(theta, estimate, gradient,
+                              Math.Abs(theta - 1) * RayleighMean, Math.Sign(theta - 1) * RayleighMean);
+    }
+
+    /// <summary>Trains <paramref name="critic"/> between <paramref name="real"/> and <paramref name="fake"/> (gradient
+    /// penalty; 0 steps: as it is), then reads on fresh samples its estimate E_real f − E_fake f and Theorem 3's
+    /// gradient −E_z[∇θ f(g_θ(z))].</summary>
+    static (double Estimate, double Gradient) TrainAndRead(nn.Module<Tensor, Tensor> critic, IToyDistribution real,
+        IToyDistribution fake, int steps, int seed, Func<Generator, Tensor> drawZ, Func<Tensor, Tensor, Tensor> generator,
+        double theta, int evalSamples)
+    {
         if (steps > 0)
-            KantorovichRubinstein.TrainCritic(critic, data, Gaussian2D("N(0, θ²I)", theta),
+            KantorovichRubinstein.TrainCritic(critic, real, fake,
                 KantorovichRubinstein.PenalisedCriticObjective(seed: seed), steps, seed: seed);
         var device = critic.parameters().Select(p => p.device).FirstOrDefault() ?? Runtime.Devices.Current;
         using var scope = NewDisposeScope();
         using var gen = Runtime.Seeds.Generator(seed + 5);
-        var real = data.Sample(evalSamples, gen).to(device);
-        var z = randn(new long[] { evalSamples, 2 }, generator: gen).to(device);
+        var x = real.Sample(evalSamples, gen).to(device);
+        var z = drawZ(gen).to(device);
         var th = full(1, 1, theta, device: device).requires_grad_(true);
         using var enable = enable_grad();
         var fakeScore = critic.call(generator(th, z)).mean();
-        var estimate = critic.call(real).mean() - fakeScore;
+        var estimate = critic.call(x).mean() - fakeScore;
+        // Theorem 3: ∇θ W = −E_z[∇θ f(g_θ(z))], the gradient of the estimate with respect to θ
         var gradient = autograd.grad(new[] { -fakeScore }, new[] { th })[0];
-        return new LinesPoint(theta, estimate.item<float>(), gradient.item<float>(),
-                              Math.Abs(theta - 1) * RayleighMean, Math.Sign(theta - 1) * RayleighMean);
+        return (estimate.item<float>(), gradient.item<float>());
     }
 
     static GaussianMixture Gaussian2D(string name, double std) =>
