@@ -19,7 +19,11 @@ public sealed record NativePlan(string Rid, string LibTorchPackage, string LibTo
 /// <summary>What <see cref="NativeSetup.Ensure"/> found and did, in words a student can act on.</summary>
 public sealed record NativeReport(
     string LibTorchSharp, string LibTorchDir, bool PatchNeeded, string? PatchedCopy,
-    IReadOnlyList<string> WeakenedVersions, string Message);
+    IReadOnlyList<string> WeakenedVersions, string Message)
+{
+    /// <summary>What was done with libtorch's oneDNN switch (<see cref="ConvBackends"/>).</summary>
+    public string OneDnn { get; init; } = "";
+}
 
 /// <summary>
 /// Loads TorchSharp's native libraries so that TorchSharp works on Debian 12 and beside a foreign libtorch.
@@ -146,12 +150,14 @@ public static class NativeSetup
         var plan = PlanFor("linux-x64");
         var lib = LoadExplained(plan.Rid, libtorchDir, toLoad, plan.Preload);
         TrySetResolver(torchAssembly, lib);
+        var oneDnn = ConvBackends.Bind(Load(Path.Combine(libtorchDir, plan.Probe)), plan.Rid);
 
         var msg = missing.Count == 0
             ? $"TorchSharp natives loaded from {Path.GetDirectoryName(lts)} and {libtorchDir} (no patch needed)"
             : $"system libstdc++ lacks {string.Join(", ", missing.Select(m => m.Version))}: loaded a copy of libLibTorchSharp.so " +
               $"with that requirement marked weak, {patched} (the NuGet cache is untouched)";
-        return new NativeReport(lts, libtorchDir, missing.Count > 0, patched, missing.Select(m => m.Version).ToList(), msg);
+        return new NativeReport(lts, libtorchDir, missing.Count > 0, patched, missing.Select(m => m.Version).ToList(), msg)
+            { OneDnn = oneDnn };
     }
 
     /// <summary>Windows and macOS: no patch; load libtorch then the bridge by absolute path from the packages (built for,
@@ -161,8 +167,9 @@ public static class NativeSetup
         var torchAssembly = typeof(TorchSharp.torch).Assembly;
         var (lts, libtorchDir) = Locate(torchAssembly);
         TrySetResolver(torchAssembly, LoadExplained(plan.Rid, libtorchDir, lts, plan.Preload));
+        var oneDnn = ConvBackends.Bind(Load(Path.Combine(libtorchDir, plan.Probe)), plan.Rid);
         return new NativeReport(lts, libtorchDir, false, null, Array.Empty<string>(),
-            $"TorchSharp natives ({plan.Rid}) loaded from {Path.GetDirectoryName(lts)} and {libtorchDir}");
+            $"TorchSharp natives ({plan.Rid}) loaded from {Path.GetDirectoryName(lts)} and {libtorchDir}") { OneDnn = oneDnn };
     }
 
     /// <summary>SkiaSharp's native library (the image grids): next to the app, else from the package the library's build

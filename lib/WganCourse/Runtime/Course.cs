@@ -101,7 +101,8 @@ public static class Course
         return $"WganCourse {typeof(Course).Assembly.GetName().Version?.ToString(3)} · TorchSharp {typeof(torch).Assembly.GetName().Version?.ToString(3)} " +
                $"· libtorch {NativeSetup.LibTorchVersion} · device {device.type.ToString().ToLowerInvariant()} · threads {torch.get_num_threads()} " +
                $"· profile {Profile.Describe()} · seed {seed}" +
-               (Seeds.Block == 0 ? "" : $" · seed block {Seeds.Block} (every seed moved)") + (native.PatchNeeded ? " · native fix applied (GLIBCXX weakened)" : "");
+               (Seeds.Block == 0 ? "" : $" · seed block {Seeds.Block} (every seed moved)") + $" · {native.OneDnn}" +
+               (native.PatchNeeded ? " · native fix applied (GLIBCXX weakened)" : "");
     }
 
     /// <summary>What the native setup did, for the curious (and for bug reports).</summary>
