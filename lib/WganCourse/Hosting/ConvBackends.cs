@@ -76,7 +76,14 @@ public static class ConvBackends
             return new Switch(context, Marshal.GetDelegateForFunctionPointer<SetFn>(NativeLibrary.GetExport(libtorchCpu, set)),
                               Marshal.GetDelegateForFunctionPointer<GetFn>(NativeLibrary.GetExport(libtorchCpu, get)));
         }
-        var b = (Bind1("Mkldnn"), Bind1("NNPACK"));
+        (Switch, Switch) b;
+        try { b = (Bind1("Mkldnn"), Bind1("NNPACK")); }
+        catch (EntryPointNotFoundException e)
+        {
+            // another libtorch than the pinned one: run, but say what is not guarded
+            return $"oneDNN switch not found in this libtorch ({e.Message}): DCGAN gradients at one-channel layers " +
+                   "may be wrong; use the pinned TorchSharp/libtorch (Directory.Packages.props)";
+        }
         lock (gate) bound = b;
         var keep = string.Equals(Environment.GetEnvironmentVariable(Variable)?.Trim(), "on", StringComparison.OrdinalIgnoreCase);
         b.Item1.Write(keep); // not through the properties: they call NativeSetup.Ensure, which is running
