@@ -120,10 +120,9 @@ public static class ClippingProbes
         var (outFake, hFake) = f.ForwardWithInputs(fake.detach().requires_grad_(true));
         var loss = outFake.mean() - outReal.mean();        // the WGAN critic loss, without a penalty
         var grads = torch.autograd.grad(new[] { loss }, hReal.Concat(hFake).ToArray());
+        var squares = grads.Select(g => g.to_type(torch.float64).square().sum()).ToArray();
         return Enumerable.Range(0, f.Depth)              // real and fake halves as one activation
-            .Select(l => (grads[l].to_type(torch.float64).square().sum()
-                          + grads[f.Depth + l].to_type(torch.float64).square().sum()).sqrt().item<double>())
-            .ToArray();
+            .Select(l => (squares[l] + squares[f.Depth + l]).sqrt().item<double>()).ToArray();
     }
     // ---- end of layer probe ----
 
@@ -135,9 +134,9 @@ public static class ClippingProbes
     /// <para>Deviation from Gulrajani et al. (who train a full WGAN on the Swiss roll): only the critic is trained, with
     /// the Swiss roll as real data and a fixed fake distribution (default N(0, I) in 2-D, i.e. an untrained generator's
     /// output). The pathology is a property of the clipped critic, which this isolates.</para>
+    /// <para>The activation-gradient norms of each probe batch come from <c>probe</c> (default
+    /// <see cref="LayerInputGradients"/>; notebook 08 passes its own copy of it).</para>
     /// </summary>
-    /// <param name="probe">Computes the activation-gradient norms of one batch (default <see cref="LayerInputGradients"/>;
-    /// notebook 08 passes its own copy of it).</param>
     public static LayerGradientNorms DeepCriticGradients(Objective objective, int steps, int depth = 12, int width = 128,
         IToyDistribution? real = null, IToyDistribution? fake = null, int batch = 256, int probeBatches = 4,
         int seed = Runtime.Seeds.Default, Device? device = null, Func<DeepCritic, Tensor, Tensor, double[]>? probe = null)
