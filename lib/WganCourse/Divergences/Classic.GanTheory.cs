@@ -126,21 +126,45 @@ public static partial class Classic
         if (!double.IsFinite(theta0)) throw new ArgumentOutOfRangeException(nameof(theta0), theta0, "θ0 must be finite");
         if (!(sigma > 0)) throw new ArgumentOutOfRangeException(nameof(sigma), sigma, "σ must be > 0");
         if (!(h > 0)) throw new ArgumentOutOfRangeException(nameof(h), h, "h must be > 0");
+        var (gradLhs, gradRhs) = Theorem25Sides(theta0, sigma, gridPoints, h);
         double span = Math.Max(12, Math.Abs(theta0) + 12 * sigma) + 2 * h;
         var grid = new UniformGrid(-span, span, gridPoints);
         double LogPr(double x) => LogNormalPdf(x, 0, 1);
-        double LogPg(double x, double th) => LogNormalPdf(x, th, sigma);
-
-        // −log D*(x) with D* frozen at θ0: −log(pr/(pr + pg0)) = log(1 + pg0/pr) = softplus(log pg0 − log pr)
-        double MinusLogDStar(double x) => Softplus(LogPg(x, theta0) - LogPr(x));
-        double Lhs(double th) => grid.Integrate(grid.Map(x => Math.Exp(LogPg(x, th)) * MinusLogDStar(x)));
-        double Rhs(double th) => KLFromLog(grid, x => LogPg(x, th), LogPr) - 2 * JSFromLog(grid, x => LogPg(x, th), LogPr);
-
-        double gradLhs = (Lhs(theta0 + h) - Lhs(theta0 - h)) / (2 * h);
-        double gradRhs = (Rhs(theta0 + h) - Rhs(theta0 - h)) / (2 * h);
-        double kl = KLFromLog(grid, x => LogPg(x, theta0), LogPr), js = JSFromLog(grid, x => LogPg(x, theta0), LogPr);
+        double LogPg0(double x) => LogNormalPdf(x, theta0, sigma);
+        double MinusLogDStar(double x) => Softplus(LogPg0(x) - LogPr(x));
+        double kl = KLFromLog(grid, LogPg0, LogPr), js = JSFromLog(grid, LogPg0, LogPr);
+        double ePgMinusLogD = grid.Integrate(grid.Map(x => Math.Exp(LogPg0(x)) * MinusLogDStar(x)));
         // E_Pr[log D*] = −E_Pr[softplus(log pg0 − log pr)]
         double ePrLogD = -grid.Integrate(grid.Map(x => Math.Exp(LogPr(x)) * MinusLogDStar(x)));
-        return new Theorem25Check(theta0, sigma, gradLhs, gradRhs, Lhs(theta0), kl - 2 * js + Log4 + ePrLogD, kl, js);
+        return new Theorem25Check(theta0, sigma, gradLhs, gradRhs, ePgMinusLogD, kl - 2 * js + Log4 + ePrLogD, kl, js);
     }
+
+    /// <summary>
+    /// The two sides of Theorem 2.5 for Pr = N(0, 1), Pgθ = N(θ, σ²), G_θ(z) = θ + σz at θ0: d/dθ E_z[−log D*(G_θ(z))]
+    /// with D* frozen at θ0 (Left) and d/dθ [KL(Pgθ‖Pr) − 2·JS(Pgθ‖Pr)] (Right), by trapezoidal quadrature on
+    /// [−L, L] (±12 standard deviations of both) and central differences with step h. Notebook 03 shows these lines
+    /// as a cell of its own; a unit test holds the two copies equal. No argument checks: see <see cref="Theorem25"/>.
+    /// </summary>
+    // ---- Theorem 2.5 (notebook 03) ----
+    // Both sides for P_r = N(0, 1) and P_gθ = N(θ, σ²), g_θ(z) = θ + σz: quadrature on a grid, then
+    // central differences in θ. Log-densities, so that the far tails do not underflow.
+    public static (double Left, double Right) Theorem25Sides(double theta0, double sigma,
+        int gridPoints = 40001, double h = 1e-4)
+    {
+        double span = Math.Max(12, Math.Abs(theta0) + 12 * sigma) + 2 * h;   // ±12 std of both
+        var grid = new UniformGrid(-span, span, gridPoints);
+        double LogPr(double x) => Classic.LogNormalPdf(x, 0, 1);
+        double LogPg(double x, double th) => Classic.LogNormalPdf(x, th, sigma);
+        // −log D*(x) with D* = p_r / (p_r + p_gθ₀) computed at θ₀ and frozen: log(1 + p_gθ₀ / p_r)
+        double MinusLogDStar(double x) => Classic.Softplus(LogPg(x, theta0) - LogPr(x));
+        // left: E_z[−log D*(g_θ(z))] = ∫ p_gθ(x) · (−log D*(x)) dx
+        double Left(double th) =>
+            grid.Integrate(grid.Map(x => Math.Exp(LogPg(x, th)) * MinusLogDStar(x)));
+        // right: KL(P_gθ‖P_r) − 2·JS(P_gθ‖P_r), nothing frozen
+        double Right(double th) => Classic.KLFromLog(grid, x => LogPg(x, th), LogPr)
+                                   - 2 * Classic.JSFromLog(grid, x => LogPg(x, th), LogPr);
+        double Derivative(Func<double, double> f) => (f(theta0 + h) - f(theta0 - h)) / (2 * h);
+        return (Derivative(Left), Derivative(Right));
+    }
+    // ---- end of Theorem 2.5 ----
 }

@@ -185,6 +185,9 @@ public static partial class Classic
 
     // ---- helpers ----
 
+    /// <summary>softplus(t) = log(1 + eᵗ), without overflow for large t.</summary>
+    public static double Softplus(double t) => SpecialFunctions.Softplus(t);
+
     static double KlTerm(double p, double q)
     {
         if (p == 0) return 0;
@@ -201,18 +204,21 @@ public static partial class Classic
         return s;
     }
 
-    static double KLFromLog(UniformGrid grid, Func<double, double> logP, Func<double, double> logQ) =>
+    /// <summary>KL(P‖Q) = ∫ p (log p − log q) by quadrature from the log-densities (the far tails do not underflow).</summary>
+    public static double KLFromLog(UniformGrid grid, Func<double, double> logP, Func<double, double> logQ) =>
         grid.Integrate(grid.Map(x => { double lp = logP(x); return Math.Exp(lp) * (lp - logQ(x)); }));
 
+    /// <summary>JS(P‖Q) (½ convention) by quadrature from the log-densities.</summary>
     // JS = ½∫p log(2p/(p+q)) + ½∫q log(2q/(p+q)), with log(2p/(p+q)) = log 2 − softplus(log q − log p)
-    static double JSFromLog(UniformGrid grid, Func<double, double> logP, Func<double, double> logQ) =>
+    public static double JSFromLog(UniformGrid grid, Func<double, double> logP, Func<double, double> logQ) =>
         grid.Integrate(grid.Map(x =>
         {
             double lp = logP(x), lq = logQ(x);
             return 0.5 * Math.Exp(lp) * (Log2 - Softplus(lq - lp)) + 0.5 * Math.Exp(lq) * (Log2 - Softplus(lp - lq));
         }));
 
-    static double LogNormalPdf(double x, double mu, double sigma)
+    /// <summary>log of the N(μ, σ²) density at x.</summary>
+    public static double LogNormalPdf(double x, double mu, double sigma)
     {
         double u = (x - mu) / sigma;
         return -0.5 * u * u - Math.Log(sigma) - 0.5 * Math.Log(2 * Math.PI);

@@ -83,31 +83,48 @@ public static class ClippingProbes
 
     /// <summary>
     /// Per-layer norms of the gradient of the WGAN critic loss L = E[f(fake)] − E[f(real)] on one batch: ‖∂L/∂W_l‖
-    /// for each Linear layer's weight and ‖∂L/∂h_l‖ for each layer's input (real and fake halves together), l = 1 at the
-    /// input. A gradient that underflows to exactly 0 in float32 is reported as 0.
+    /// for each Linear layer's weight and ‖∂L/∂h_l‖ for each layer's input (real and fake halves together, by
+    /// <see cref="LayerInputGradients"/>), l = 1 at the input. A gradient that underflows to exactly 0 in float32 is
+    /// reported as 0.
     /// </summary>
     public static (double[] WeightGradients, double[] ActivationGradients) GradientNorms(DeepCritic critic, Tensor real, Tensor fake)
     {
         ArgumentNullException.ThrowIfNull(critic);
         if (!real.shape.SequenceEqual(fake.shape)) throw new ArgumentException($"real and fake batches must have the same shape, got [{string.Join(", ", real.shape)}] and [{string.Join(", ", fake.shape)}]");
+        return (WeightGradients(critic, real, fake), LayerInputGradients(critic, real, fake));
+    }
+
+    static double[] WeightGradients(DeepCritic critic, Tensor real, Tensor fake)
+    {
         using var scope = NewDisposeScope();
         using var enable = enable_grad();
-        int depth = critic.Depth;
-        var (outReal, inReal) = critic.ForwardWithInputs(real.detach().requires_grad_(true));
-        var (outFake, inFake) = critic.ForwardWithInputs(fake.detach().requires_grad_(true));
-        var loss = outFake.mean() - outReal.mean();
-        var targets = critic.Layers.Select(l => (Tensor)l.weight).Concat(inReal).Concat(inFake).ToArray();
-        var grads = autograd.grad(new[] { loss }, targets, allow_unused: true);
-        var weight = new double[depth];
-        var activation = new double[depth];
-        for (int l = 0; l < depth; l++)
-        {
-            weight[l] = grads[l] is null ? 0 : grads[l].to_type(float64).norm().item<double>();
-            // the real and fake halves as one [2·batch, width] activation
-            activation[l] = (grads[depth + l].to_type(float64).square().sum() + grads[2 * depth + l].to_type(float64).square().sum()).sqrt().item<double>();
-        }
-        return (weight, activation);
+        var loss = critic.call(fake).mean() - critic.call(real).mean();
+        var grads = autograd.grad(new[] { loss }, critic.Layers.Select(l => (Tensor)l.weight).ToArray(), allow_unused: true);
+        return grads.Select(g => g is null ? 0 : g.to_type(float64).norm().item<double>()).ToArray();
     }
+
+    /// <summary>
+    /// ‖∂L/∂h_l‖ of the WGAN critic loss L = E[f(fake)] − E[f(real)] on one batch, for the input h_l of each layer
+    /// (l = 1 is the data), the real and fake halves as one [2·batch, width] activation: what Gulrajani et al. plot in
+    /// Figure 1b. Notebook 08 shows these lines as a cell of its own and passes it to <see cref="DeepCriticGradients"/>;
+    /// a unit test holds the two copies equal.
+    /// </summary>
+    // ---- layer probe (notebook 08) ----
+    // ‖∂L/∂h_ℓ‖ for the input h_ℓ of every layer ℓ (h_1 = x), L = mean f(fake) − mean f(real) on one
+    // batch: the signal backpropagation carries from the critic's output back towards the data.
+    public static double[] LayerInputGradients(DeepCritic f, torch.Tensor real, torch.Tensor fake)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var enable = torch.enable_grad();
+        var (outReal, hReal) = f.ForwardWithInputs(real.detach().requires_grad_(true));
+        var (outFake, hFake) = f.ForwardWithInputs(fake.detach().requires_grad_(true));
+        var loss = outFake.mean() - outReal.mean();        // the WGAN critic loss, without a penalty
+        var grads = torch.autograd.grad(new[] { loss }, hReal.Concat(hFake).ToArray());
+        var squares = grads.Select(g => g.to_type(torch.float64).square().sum()).ToArray();
+        return Enumerable.Range(0, f.Depth)              // real and fake halves as one activation
+            .Select(l => (squares[l] + squares[f.Depth + l]).sqrt().item<double>()).ToArray();
+    }
+    // ---- end of layer probe ----
 
     /// <summary>
     /// Trains a <see cref="DeepCritic"/> (12 ReLU layers by default) for <paramref name="steps"/> critic steps with
@@ -117,10 +134,12 @@ public static class ClippingProbes
     /// <para>Deviation from Gulrajani et al. (who train a full WGAN on the Swiss roll): only the critic is trained, with
     /// the Swiss roll as real data and a fixed fake distribution (default N(0, I) in 2-D, i.e. an untrained generator's
     /// output). The pathology is a property of the clipped critic, which this isolates.</para>
+    /// <para>The activation-gradient norms of each probe batch come from <c>probe</c> (default
+    /// <see cref="LayerInputGradients"/>; notebook 08 passes its own copy of it).</para>
     /// </summary>
     public static LayerGradientNorms DeepCriticGradients(Objective objective, int steps, int depth = 12, int width = 128,
         IToyDistribution? real = null, IToyDistribution? fake = null, int batch = 256, int probeBatches = 4,
-        int seed = Runtime.Seeds.Default, Device? device = null)
+        int seed = Runtime.Seeds.Default, Device? device = null, Func<DeepCritic, Tensor, Tensor, double[]>? probe = null)
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (steps < 0 || batch < 1 || probeBatches < 1) throw new ArgumentOutOfRangeException(nameof(steps), $"need steps ≥ 0, batch ≥ 1, probeBatches ≥ 1; got {steps}, {batch}, {probeBatches}");
@@ -144,7 +163,9 @@ public static class ClippingProbes
         {
             Runtime.Stop.ThrowIfRequested("Layer-gradient probe", b, probeBatches);
             using var scope = NewDisposeScope();
-            var (w, a) = GradientNorms(critic, real.Sample(batch, gen).to(dev), fake.Sample(batch, gen).to(dev));
+            var (x, y) = (real.Sample(batch, gen).to(dev), fake.Sample(batch, gen).to(dev));
+            var w = WeightGradients(critic, x, y);
+            var a = (probe ?? LayerInputGradients)(critic, x, y);
             for (int l = 0; l < depth; l++) { weightSums[l] += w[l]; activationSums[l] += a[l]; }
         }
         string method = objective is WganClip clip ? $"{objective.Name} c={clip.Clip:G3}" : objective.Name;

@@ -19,8 +19,12 @@ namespace WganCourse.Training;
 /// <param name="Steps">Critic steps trained.</param>
 /// <param name="Seconds">Wall time of the training (not of the evaluation).</param>
 /// <param name="History">(step, estimate on a fixed evaluation batch) every historyEvery steps.</param>
+/// <param name="Critic">The trained critic (float32, eval mode), so that a notebook can evaluate it again.</param>
+/// <param name="EvalP">The evaluation samples of P the estimate was read on (on the critic's device).</param>
+/// <param name="EvalQ">The evaluation samples of Q.</param>
 public sealed record KrEstimate(string Method, double Estimate, double EmpiricalW, double LipschitzOnSamples, double Rescaled,
-    int Steps, double Seconds, IReadOnlyList<(int Step, double Estimate)> History);
+    int Steps, double Seconds, IReadOnlyList<(int Step, double Estimate)> History,
+    nn.Module<Tensor, Tensor>? Critic = null, Tensor? EvalP = null, Tensor? EvalQ = null);
 
 /// <summary>The curves of the WGAN paper's Figure 2 on a grid of x (see <see cref="KantorovichRubinstein.Figure2"/>).</summary>
 /// <param name="X">Grid points.</param>
@@ -154,20 +158,42 @@ public static class KantorovichRubinstein
             objective.AfterCriticStep, objective.CriticOptimizer, steps, batch, seed,
             historyEvery > 0 ? (step => { if (step % historyEvery == 0 || step == steps) Record(step); }) : null);
 
-        using var evalP = p.Sample(evalSamples, evalGen);
-        using var evalQ = q.Sample(evalSamples, evalGen);
-        double estimate;
-        using (var ep = evalP.to(device))
-        using (var eq = evalQ.to(device))
-            estimate = Gap(critic, ep, eq);
-        double empirical = double.NaN, lipschitz = double.NaN;
-        if (p.Dim == 1)
-        {
-            empirical = Wasserstein.Samples1D(evalP, evalQ);
-            lipschitz = LipschitzOnPoints1D(critic, cat(new[] { evalP, evalQ }, 0));
-        }
-        return new KrEstimate(objective.Name, estimate, empirical, lipschitz, estimate / lipschitz, steps, seconds, history);
+        var evalP = p.Sample(evalSamples, evalGen).to(device);
+        var evalQ = q.Sample(evalSamples, evalGen).to(device);
+        if (p.Dim != 1)
+            return new KrEstimate(objective.Name, Gap(critic, evalP, evalQ), double.NaN, double.NaN, double.NaN, steps, seconds,
+                history, critic, evalP, evalQ);
+        var (estimate, lipschitz, rescaled) = Rescale(critic, evalP, evalQ);
+        return new KrEstimate(objective.Name, estimate, Wasserstein.Samples1D(evalP.cpu(), evalQ.cpu()), lipschitz, rescaled, steps, seconds,
+            history, critic, evalP, evalQ);
     }
+
+    /// <summary>
+    /// The KR estimate of a 1-D critic f on samples xP of P and xQ of Q ([n, 1], on f's device), and its rescaling:
+    /// the gap E_P f − E_Q f, f's Lipschitz constant L restricted to the pooled samples (the largest slope between
+    /// neighbouring points, in float64) and gap / L, the gap of f / L, which is 1-Lipschitz on those points (and extends
+    /// to a 1-Lipschitz function on ℝ), so by Kantorovich–Rubinstein a lower bound on the samples' W1. Leaves f in
+    /// float32 and eval mode (spectral-norm estimates are not advanced). Notebook 06 shows these lines as a cell of
+    /// its own; a unit test holds the two copies equal.
+    /// </summary>
+    // ---- rescaling (notebook 06) ----
+    // An L-Lipschitz critic's gap is at most L·W, so gap / L is a lower bound on W. L is read on the
+    // samples themselves: in 1-D the largest slope between neighbouring points.
+    public static (double Gap, double L, double Rescaled) Rescale(
+        torch.nn.Module<torch.Tensor, torch.Tensor> f, torch.Tensor xP, torch.Tensor xQ)
+    {
+        using var noGrad = torch.no_grad();
+        f.eval();                                          // spectral norm: keep its estimate
+        double gap = (f.call(xP).mean() - f.call(xQ).mean()).to_type(torch.float64).item<double>();
+        f.to(torch.float64);        // neighbours can be 1e-7 apart: float32 differences are noise
+        var x = torch.cat(new[] { xP, xQ }).reshape(-1).unique(sorted: true).output  // sorted, distinct
+            .to_type(torch.float64);
+        var fx = f.call(x.unsqueeze(1)).reshape(-1);
+        double L = (fx.diff().abs() / x.diff()).max().item<double>();   // largest neighbour slope
+        f.to(torch.float32);
+        return (gap, L, gap / L);
+    }
+    // ---- end of rescaling ----
 
     /// <summary>
     /// The WGAN paper's Figure 2: on two separated 1-D Gaussians (real N(<paramref name="realMean"/>, σ²), fake
@@ -255,33 +281,6 @@ public static class KantorovichRubinstein
             return (critic.call(x).mean() - critic.call(y).mean()).to_type(float64).item<double>();
         }
         finally { if (wasTraining) critic.train(); }
-    }
-
-    /// <summary>Max slope of f between consecutive sorted points: f's Lipschitz constant restricted to these points (1-D).</summary>
-    static double LipschitzOnPoints1D(nn.Module<Tensor, Tensor> critic, Tensor points)
-    {
-        var first = critic.parameters().First();
-        var (device, dtype) = (first.device, first.dtype);
-        var wasTraining = critic.training;
-        critic.eval();
-        // Neighbouring samples can be 1e-7 apart: float32 differences of f would be noise, so evaluate in float64.
-        critic.to(float64);
-        try
-        {
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            var x = points.reshape(-1).unique(sorted: true).output.to_type(float64).to(device); // sorted, distinct
-            var fx = critic.call(x.unsqueeze(1)).reshape(-1).cpu().data<double>().ToArray();
-            var xs = x.cpu().data<double>().ToArray();
-            double best = 0;
-            for (int i = 1; i < xs.Length; i++) best = Math.Max(best, Math.Abs(fx[i] - fx[i - 1]) / (xs[i] - xs[i - 1]));
-            return best;
-        }
-        finally
-        {
-            critic.to(dtype);
-            if (wasTraining) critic.train();
-        }
     }
 
     static (double[] Values, double[] Slopes) OnGrid(Func<Tensor, Tensor> f, double[] grid, nn.Module critic)

@@ -27,6 +27,19 @@ static class VisibleCode
         return holding[0];
     }
 
+    /// <summary>The lines between <paramref name="begin"/> and <paramref name="end"/> in <paramref name="libraryFile"/> (a
+    /// path under the repository) are those of the code cell holding <paramref name="begin"/> in
+    /// <paramref name="notebook"/> and in its copy under notebooks/solutions: the library's copy is a public static
+    /// member of a class, the cell's a local function, so "public static " is dropped before comparing.</summary>
+    public static void CellIsLibraryFunction(string libraryFile, string notebook, string begin, string end)
+    {
+        string[] Marked(IEnumerable<string> lines) => VisibleCode.Marked(lines, begin, end)
+            .Select(l => l.StartsWith("public static ") ? l["public static ".Length..] : l).ToArray();
+        var lib = Marked(File.ReadAllLines(Path.Combine(TestPaths.Repo, libraryFile)));
+        foreach (var nb in new[] { Path.Combine("notebooks", notebook), Path.Combine("notebooks", "solutions", notebook) })
+            Assert.Equal(lib, Marked(CellHolding(nb, begin)));
+    }
+
     /// <summary>A loop's per-step losses, averaged over windows of <paramref name="every"/> steps, equal the window means
     /// Trainer.Run logged (to 1e-6 relative).</summary>
     public static void SameWindowMeans(IReadOnlyList<double> loggedCritic, IReadOnlyList<double> loggedGenerator,
