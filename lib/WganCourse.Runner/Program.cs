@@ -10,6 +10,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "reproduce" => Reproduce.Run(args[1..]),
     "grade" => Grade.Run(args[1..]),
     "bench" => Bench.Run(args[1..]),
+    "memcheck" => MemCheck.Run(args[1..]),
     _ => Usage(),
 };
 
