@@ -46,17 +46,35 @@ public static partial class Budgets
     /// <summary>07: seeds for RMSProp vs Adam(β1 = 0.5) with clipping on the ring.</summary>
     public static int OptimizerStudySeeds => Profile.Pick(smoke: 1, cpu: 3, full: 5);
 
-    /// <summary>07: seeds of the de-confounded tracking test (WGAN through the notebook's Algorithm 1 and the GAN control,
-    /// each on the ring with the same networks): at every checkpoint the seeds are ranked against each other.</summary>
+    /// <summary>07 §3: seeds of the runs whose generators are frozen and probed (WGAN through the notebook's Algorithm 1 and
+    /// the GAN control, each on the ring with the same networks, plus one failed run); the bootstrap over runs resamples
+    /// them.</summary>
     public static int TrackingSeeds => Profile.Pick(smoke: 2, cpu: 5, full: 10);
-    /// <summary>07: generator steps per seed of the tracking test (5 seeds of Algorithm 1 and of the GAN control, one after
-    /// another, batch <see cref="TrackingBatch"/>).</summary>
     /// <summary>07: batch m of the tracking test, its GAN control and the Adam study: the WGAN paper's m = 64 (a quarter
     /// of the arithmetic of the 256 used before).</summary>
     public static int TrackingBatch => 64;
+    /// <summary>07: generator steps per run of §3 (5 seeds of Algorithm 1, 5 of the GAN control and the failed run, one
+    /// after another, batch <see cref="TrackingBatch"/>), and of the one original-schedule run drawn as Figure 3.</summary>
     public static int TrackingSteps => Profile.Pick(smoke: 20, cpu: 1500, full: 20_000);
-    /// <summary>07: checkpoint (and log window) of the tracking test: cpu 10 checkpoints per seed.</summary>
+    /// <summary>07: checkpoint (and log window) of §3's runs (the curves, and the Adam study's windows): cpu 10 per run.</summary>
     public static int TrackingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 150, full: 1000);
+    /// <summary>07 §3, freeze and probe: the generator steps at which every tracking run (the WGAN seeds, the GAN
+    /// control seeds and the failed run) is frozen; each frozen generator is then read by a fresh critic and a fresh
+    /// discriminator (<see cref="Training.FreezeProbe"/>). cpu: 3 per run, 11 runs, 33 generators.</summary>
+    public static int[] FreezeAt => Profile.Pick(smoke: new[] { 10, 20 }, cpu: new[] { 150, 600, 1500 },
+                                                 full: new[] { 1000, 5000, 20_000 });
+    /// <summary>07 §3: steps of each fresh probe critic (and of each fresh GAN discriminator of the control), batch 256,
+    /// the ring's critic 2 → w → w → w → 1 with w = <see cref="ToyHidden"/>. Cost ≈ 1 ms per step on one thread at w 64,
+    /// so cpu ≈ 37 generators × 2 networks × 400 steps ≈ 30 s. 400 RMSProp steps of
+    /// <see cref="ProbeLearningRate"/> can move every weight across the clipping box [−0.01, 0.01] ten times: generous
+    /// next to the paper's 100 iterations of 5e-5 before its readings.</summary>
+    public static int ProbeCriticSteps => Profile.Pick(smoke: 20, cpu: 400, full: 2000);
+    /// <summary>07 §3: RMSProp step of the probe critics. Ten times Algorithm 1's α: the probe's critic is pushed to its
+    /// optimum on a generator that does not move, not trained alongside one.</summary>
+    public static double ProbeLearningRate => 5e-4;
+    /// <summary>07 §3: output-noise scales σ of the graded degradation of the best frozen generator (0: itself).</summary>
+    public static double[] DegradeScales => new[] { 0.0, 0.1, 0.2, 0.4, 0.8 };
+
     /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
     /// ≈ 1.2 ms per step; 8 values of θ).</summary>
     public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 500, full: 2000);
