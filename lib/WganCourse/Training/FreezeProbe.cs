@@ -10,12 +10,26 @@ namespace WganCourse.Training;
 /// <summary>n samples drawn with a private generator: the data, a frozen generator, or a degraded one.</summary>
 public delegate Tensor Sampler(int n, Generator generator);
 
+/// <summary>How <see cref="FreezeProbe.Probe"/> trains its fresh network.</summary>
+public enum ProbeKind
+{
+    /// <summary>A critic with the gradient penalty (Gulrajani et al. 2017) of weight
+    /// <see cref="Budgets.ProbeGpLambda"/>, Adam(<see cref="Budgets.ProbeGpLearningRate"/>, β = (0.5, 0.9)): close to
+    /// 1-Lipschitz, so E f(x) − E f(G(z)) estimates W₁ itself (Kantorovich–Rubinstein).</summary>
+    Gp,
+    /// <summary>Algorithm 1's critic: RMSProp(<see cref="Budgets.ProbeLearningRate"/>), weights clamped to ±0.01; it
+    /// reads K·W₁ for a small unknown K of the clipped family.</summary>
+    Clipped,
+    /// <summary>A GAN discriminator (log loss, Adam 1e-3), read as the JS estimate (log 4 − L_D) / 2.</summary>
+    Gan,
+}
+
 /// <summary>One frozen generator of notebook 07 §3 and what was read on it.</summary>
 /// <param name="Run">The run it was frozen from (the bootstrap resamples runs, not checkpoints).</param>
 /// <param name="Family">"WGAN", "GAN", "failed" …: how the run was trained.</param>
 /// <param name="Step">The generator step it was frozen at.</param>
 /// <param name="W1">Exact W₁ of its samples to the ring (Hungarian): the quality, lower is better.</param>
-/// <param name="Estimate">The fresh clipped critic's E f(x) − E f(G(z)) on held-out samples.</param>
+/// <param name="Estimate">The fresh critic's E f(x) − E f(G(z)) on held-out samples (the notebook's probe kind).</param>
 /// <param name="Js">The fresh GAN discriminator's (log 4 − L_D) / 2 on held-out samples (the control).</param>
 public sealed record ProbeRow(string Run, string Family, int Step, double W1, double Estimate, double Js);
 
@@ -47,29 +61,36 @@ public static class FreezeProbe
 
     // ---- freeze and probe (notebook 07) ----
     // A fresh critic from ONE initialisation, trained on ONE stream of batches, on the frozen generator
-    // `fake` against the data `real`; then E f(x) − E f(G(z)) is read on held-out samples. gan: a GAN
-    // discriminator instead (log loss, Adam, no clip), read as the JS estimate (log 4 − L_D) / 2.
-    public static double Probe(Sampler real, Sampler fake, int steps, bool gan = false, int m = 256)
+    // `fake` against the data `real`; then E f(x) − E f(G(z)) is read on held-out samples.
+    // Gp: + λ·(‖∇f(x̂)‖ − 1)² on interpolates x̂, Adam: a near 1-Lipschitz f, so Ŵ ≈ W₁ itself.
+    // Clipped: Algorithm 1's step (RMSProp, then every weight clamped to ±0.01): Ŵ ≈ K·W₁, K small.
+    // Gan: a GAN discriminator (log loss, Adam, no clip), read as the JS estimate (log 4 − L_D) / 2.
+    public static double Probe(Sampler real, Sampler fake, int steps, ProbeKind kind, int m = 256)
     {
         using var f = Mlp.Critic(2, Budgets.ToyHidden, seed: 73);  // the same initialisation each time
-        using var batches = Seeds.Generator(74);                   // the same batches each time
-        using torch.optim.Optimizer opt = gan ? torch.optim.Adam(f.parameters(), 1e-3)
-            : torch.optim.RMSProp(f.parameters(), Budgets.ProbeLearningRate);
-        torch.Tensor Loss(torch.Tensor x, torch.Tensor y) => gan
+        using var batches = Seeds.Generator(74);                   // the same batches (and ε) each time
+        using torch.optim.Optimizer opt = kind switch {
+            ProbeKind.Gp => torch.optim.Adam(f.parameters(), Budgets.ProbeGpLearningRate, 0.5, 0.9),
+            ProbeKind.Clipped => torch.optim.RMSProp(f.parameters(), Budgets.ProbeLearningRate),
+            _ => torch.optim.Adam(f.parameters(), 1e-3) };
+        torch.Tensor Loss(torch.Tensor x, torch.Tensor y) => kind == ProbeKind.Gan
             ? GanLosses.Discriminator(f.forward(x), f.forward(y))   // L_D
             : f.forward(y).mean() - f.forward(x).mean();            // −(E f(x) − E f(G(z)))
         for (int t = 0; t < steps; t++)
         {
             using var scope = torch.NewDisposeScope();
-            var loss = Loss(real(m, batches), fake(m, batches));
+            var (x, y) = (real(m, batches), fake(m, batches));
+            var loss = kind != ProbeKind.Gp ? Loss(x, y)
+                : Loss(x, y) + WganGp.GradientPenalty(f, x, y, Budgets.ProbeGpLambda, batches);
             opt.zero_grad(); loss.backward(); opt.step();
-            if (!gan) using (torch.no_grad()) foreach (var w in f.parameters()) w.clamp_(-0.01, 0.01);
+            if (kind == ProbeKind.Clipped)
+                using (torch.no_grad()) foreach (var w in f.parameters()) w.clamp_(-0.01, 0.01);
         }
         using var heldOut = Seeds.Generator(75);                   // samples it never saw
         using var evalScope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         double l = Loss(real(4096, heldOut), fake(4096, heldOut)).item<float>();
-        return gan ? (Math.Log(4) - l) / 2 : -l;
+        return kind == ProbeKind.Gan ? (Math.Log(4) - l) / 2 : -l;
     }
     // ---- end of the probe ----
 

@@ -23,6 +23,8 @@ public class FreezeProbeTests
     const string Begin = "// ---- freeze and probe (notebook 07) ----", End = "// ---- end of the probe ----";
 
     static readonly GaussianMixture Ring = Toy.Ring8();
+    /// <summary>The gradient-penalty probe's steps in these tests (the notebook's cpu budget).</summary>
+    const int Steps = 300;
 
     [Fact]
     public void The_notebook_probe_cell_is_the_library_probe_line_for_line()
@@ -66,7 +68,7 @@ public class FreezeProbeTests
         var gens = Synthetic();
         var runs = gens.Select(g => g.Run).ToList();
         var w1 = gens.Select(g => W1(g.G)).ToList();
-        var estimate = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, 300)).ToList();
+        var estimate = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, Steps, ProbeKind.Gp)).ToList();
         var good = FreezeProbe.SpearmanOverRuns(runs, estimate, w1, seed: 77);
         Assert.True(OrderClaim(good).Passed, $"trained probe: ρ {good.Rho}, lower {good.Lower}");
 
@@ -83,7 +85,7 @@ public class FreezeProbeTests
         Assert.False(OrderClaim(reversed).Passed);
 
         // an untrained critic (0 steps) reads its initialisation's E f(x) − E f(G(z)): no ordering
-        var untrained = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, 0)).ToList();
+        var untrained = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, 0, ProbeKind.Gp)).ToList();
         var none = FreezeProbe.SpearmanOverRuns(runs, untrained, w1, seed: 77);
         Assert.False(OrderClaim(none).Passed, $"untrained: ρ {none.Rho}, lower {none.Lower}");
     }
@@ -108,20 +110,27 @@ public class FreezeProbeTests
         Sampler best = (n, gen) => Ring.Sample(n, gen);
         var noisy = Budgets.DegradeScales.Select(s => FreezeProbe.WithNoise(best, s)).ToList();
         Assert.True(FreezeProbe.StrictlyIncreasing(noisy.Select(W1).ToList()));
-        var estimate = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 300)).ToList();
+        var estimate = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, Steps, ProbeKind.Gp)).ToList();
         Assert.True(FreezeProbe.StrictlyIncreasing(estimate), string.Join(" ", estimate));
         Assert.False(FreezeProbe.StrictlyIncreasing(estimate.Select(_ => 1.0).ToList()));
         Assert.False(FreezeProbe.StrictlyIncreasing(estimate.AsEnumerable().Reverse().ToList()));
         Assert.False(FreezeProbe.StrictlyIncreasing(new[] { 1.0, double.NaN, 3.0 }));
-        var untrained = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 0)).ToList();
+        var untrained = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 0, ProbeKind.Gp)).ToList();
         Assert.False(FreezeProbe.StrictlyIncreasing(untrained), string.Join(" ", untrained));
+        // the penalised probe reads W₁'s own scale at the largest σ (within a factor 2; at small σ the 300-point W₁
+        // is dominated by its finite-sample bias); the clipped one K·W₁ with K ≪ 1, and on the ring itself plus
+        // noise it grows too
+        Assert.InRange(estimate[^1] / W1(noisy[^1]), 0.5, 2);
+        var clipped = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 300, ProbeKind.Clipped)).ToList();
+        Assert.True(FreezeProbe.StrictlyIncreasing(clipped), string.Join(" ", clipped));
+        Assert.True(clipped.Max() < 0.01 * estimate.Max());
     }
 
     [Fact]
     public void The_discriminator_reads_JS_near_zero_on_the_data_and_near_log_2_on_a_separated_generator()
     {
-        double onData = FreezeProbe.Probe(Ring.Sample, Ring.Sample, 300, gan: true);
-        double separated = FreezeProbe.Probe(Ring.Sample, (n, gen) => Ring.Sample(n, gen) + 5, 300, gan: true);
+        double onData = FreezeProbe.Probe(Ring.Sample, Ring.Sample, 300, ProbeKind.Gan);
+        double separated = FreezeProbe.Probe(Ring.Sample, (n, gen) => Ring.Sample(n, gen) + 5, 300, ProbeKind.Gan);
         Assert.InRange(onData, -0.05, 0.05);
         Assert.InRange(separated, 0.9 * Math.Log(2), Math.Log(2) + 1e-6);
     }
