@@ -67,7 +67,7 @@ public static partial class Budgets
     /// batch 256, the ring's critic 2 → w → w → w → 1 with w = <see cref="ToyHidden"/>. A penalised step costs about
     /// twice a clipped one (double backpropagation), so the budget is half the clipped probe's 400 of the first design
     /// and §3 costs what it did.</summary>
-    public static int ProbeCriticSteps => Profile.Pick(smoke: 20, cpu: 300, full: 1500);
+    public static int ProbeCriticSteps => Profile.Pick(smoke: 20, cpu: 200, full: 1500);
     /// <summary>07 §3: Adam step of the gradient-penalty probe (β = (0.5, 0.9), the WGAN-GP code's). Ten times
     /// gan_toy.py's 1e-4: the probe must bring a fresh critic near its optimum on a generator that does not move in a
     /// few hundred steps, not follow a moving one.</summary>

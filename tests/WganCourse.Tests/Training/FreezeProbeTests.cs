@@ -24,7 +24,7 @@ public class FreezeProbeTests
 
     static readonly GaussianMixture Ring = Toy.Ring8();
     /// <summary>The gradient-penalty probe's steps in these tests (the notebook's cpu budget).</summary>
-    const int Steps = 300;
+    const int Steps = 200;
 
     [Fact]
     public void The_notebook_probe_cell_is_the_library_probe_line_for_line()
