@@ -39,6 +39,17 @@ public static class Charts
         return new Figure(Layout(Chart.combine(list.Select(s => Line(s, markers))), title, xTitle, yTitle, logX, logY));
     }
 
+    /// <summary>Points without lines, one colour per series (e.g. an estimate against exact W₁ per frozen generator).</summary>
+    public static Figure Scatter(string title, string xTitle, string yTitle, IEnumerable<Series> series)
+    {
+        var list = series.ToList();
+        if (list.Count == 0) throw new ArgumentException("nothing to plot: give at least one series", nameof(series));
+        foreach (var s in list)
+            if (s.X.Count != s.Y.Count) throw new ArgumentException($"series '{s.Name}' has {s.X.Count} x values but {s.Y.Count} y values");
+        return new Figure(Layout(Chart.combine(list.Select(s =>
+            Plotly.NET.CSharp.Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name))), title, xTitle, yTitle));
+    }
+
     /// <summary>Training curves from a history: step on x, one series per loss.</summary>
     public static Figure Losses(string title, IReadOnlyList<double> steps, params (string Name, IReadOnlyList<double> Values)[] losses) =>
         Lines(title, "generator step", "loss", losses.Select(l => new Series(l.Name, steps, l.Values)));

@@ -46,17 +46,44 @@ public static partial class Budgets
     /// <summary>07: seeds for RMSProp vs Adam(β1 = 0.5) with clipping on the ring.</summary>
     public static int OptimizerStudySeeds => Profile.Pick(smoke: 1, cpu: 3, full: 5);
 
-    /// <summary>07: seeds of the de-confounded tracking test (WGAN through the notebook's Algorithm 1 and the GAN control,
-    /// each on the ring with the same networks): at every checkpoint the seeds are ranked against each other.</summary>
+    /// <summary>07 §3: seeds of the runs whose generators are frozen and probed (WGAN through the notebook's Algorithm 1 and
+    /// the GAN control, each on the ring with the same networks, plus one failed run); the bootstrap over runs resamples
+    /// them.</summary>
     public static int TrackingSeeds => Profile.Pick(smoke: 2, cpu: 5, full: 10);
-    /// <summary>07: generator steps per seed of the tracking test (5 seeds of Algorithm 1 and of the GAN control, one after
-    /// another, batch <see cref="TrackingBatch"/>).</summary>
     /// <summary>07: batch m of the tracking test, its GAN control and the Adam study: the WGAN paper's m = 64 (a quarter
     /// of the arithmetic of the 256 used before).</summary>
     public static int TrackingBatch => 64;
+    /// <summary>07: generator steps per run of §3 (5 seeds of Algorithm 1, 5 of the GAN control and the failed run, one
+    /// after another, batch <see cref="TrackingBatch"/>), and of the one original-schedule run drawn as Figure 3.</summary>
     public static int TrackingSteps => Profile.Pick(smoke: 20, cpu: 1500, full: 20_000);
-    /// <summary>07: checkpoint (and log window) of the tracking test: cpu 10 checkpoints per seed.</summary>
+    /// <summary>07: checkpoint (and log window) of §3's runs (the curves, and the Adam study's windows): cpu 10 per run.</summary>
     public static int TrackingCheckpointEvery => Profile.Pick(smoke: 10, cpu: 150, full: 1000);
+    /// <summary>07 §3, freeze and probe: the generator steps at which every tracking run (the WGAN seeds, the GAN
+    /// control seeds and the failed run) is frozen; each frozen generator is then read by a fresh critic and a fresh
+    /// discriminator (<see cref="Training.FreezeProbe"/>). cpu: 3 per run, 11 runs, 33 generators.</summary>
+    public static int[] FreezeAt => Profile.Pick(smoke: new[] { 10, 20 }, cpu: new[] { 150, 600, 1500 },
+                                                 full: new[] { 1000, 5000, 20_000 });
+    /// <summary>07 §3: steps of each fresh probe (the gradient-penalty critic, and the GAN discriminator of the control),
+    /// batch 256, the ring's critic 2 → w → w → w → 1 with w = <see cref="ToyHidden"/>. A penalised step costs about
+    /// twice a clipped one (double backpropagation), so the budget is half the clipped probe's 400 of the first design
+    /// and §3 costs what it did.</summary>
+    public static int ProbeCriticSteps => Profile.Pick(smoke: 20, cpu: 200, full: 1500);
+    /// <summary>07 §3: Adam step of the gradient-penalty probe (β = (0.5, 0.9), the WGAN-GP code's). Ten times
+    /// gan_toy.py's 1e-4: the probe must bring a fresh critic near its optimum on a generator that does not move in a
+    /// few hundred steps, not follow a moving one.</summary>
+    public static double ProbeGpLearningRate => 1e-3;
+    /// <summary>07 §3: penalty weight λ of the probe. Algorithm 1's 10 rather than gan_toy.py's 0.1: the reading is
+    /// W₁ only as far as f is 1-Lipschitz, and a weak penalty lets the slope — and Ŵ — overshoot.</summary>
+    public static double ProbeGpLambda => 1;
+    /// <summary>07 §3: RMSProp step of the clipped probe (<see cref="Training.ProbeKind.Clipped"/>, the comparison).
+    /// Ten times Algorithm 1's α: the probe's critic is pushed to its optimum on a generator that does not move, not
+    /// trained alongside one.</summary>
+    public static double ProbeLearningRate => 5e-4;
+    /// <summary>07 §3: steps of the clipped probe, shown next to the penalised one on the graded degradation only.</summary>
+    public static int ProbeClippedSteps => Profile.Pick(smoke: 20, cpu: 400, full: 2000);
+    /// <summary>07 §3: output-noise scales σ of the graded degradation of the best frozen generator (0: itself).</summary>
+    public static double[] DegradeScales => new[] { 0.0, 0.1, 0.2, 0.4, 0.8 };
+
     /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
     /// ≈ 1.2 ms per step; 8 values of θ).</summary>
     public static int TheoremCriticSteps => Profile.Pick(smoke: 20, cpu: 500, full: 2000);
