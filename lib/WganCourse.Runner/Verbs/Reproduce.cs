@@ -27,7 +27,7 @@ static class Reproduce
             {
                 case "--profile" when i + 1 < args.Length: profile = Profile.Parse(args[++i]); break;
                 case "--timeout" when i + 1 < args.Length: timeout = double.Parse(args[++i]); break;
-                case "--out" when i + 1 < args.Length: outDir = args[++i]; break;
+                case "--out" when i + 1 < args.Length: outDir = Path.GetFullPath(args[++i]); break; // the kernel runs in notebooks/
                 case "--no-html": html = false; break;
                 case "--screenshots": shots = true; break;
                 case "--twice": twice = true; break;

@@ -39,15 +39,19 @@ public static class Charts
         return new Figure(Layout(Chart.combine(list.Select(s => Line(s, markers))), title, xTitle, yTitle, logX, logY));
     }
 
-    /// <summary>Points without lines, one colour per series (e.g. an estimate against exact W₁ per frozen generator).</summary>
-    public static Figure Scatter(string title, string xTitle, string yTitle, IEnumerable<Series> series)
+    /// <summary>Points without lines, one colour per series (e.g. an estimate against exact W₁ per frozen generator);
+    /// <paramref name="guides"/> are drawn as lines (reference lines such as y = x), so they do not read as data.</summary>
+    public static Figure Scatter(string title, string xTitle, string yTitle, IEnumerable<Series> series,
+                                 IEnumerable<Series>? guides = null)
     {
         var list = series.ToList();
+        var lines = guides?.ToList() ?? new List<Series>();
         if (list.Count == 0) throw new ArgumentException("nothing to plot: give at least one series", nameof(series));
-        foreach (var s in list)
+        foreach (var s in list.Concat(lines))
             if (s.X.Count != s.Y.Count) throw new ArgumentException($"series '{s.Name}' has {s.X.Count} x values but {s.Y.Count} y values");
         return new Figure(Layout(Chart.combine(list.Select(s =>
-            Plotly.NET.CSharp.Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name))), title, xTitle, yTitle));
+            Plotly.NET.CSharp.Chart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name))
+            .Concat(lines.Select(s => Line(s, markers: false)))), title, xTitle, yTitle));
     }
 
     /// <summary>Training curves from a history: step on x, one series per loss.</summary>

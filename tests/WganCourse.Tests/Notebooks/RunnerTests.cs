@@ -19,6 +19,28 @@ public class RunnerTests
         Assert.Contains("fx.good", File.ReadAllText(Path.Combine(r.OutDir, "report.html")));
     }
 
+    /// <summary>.ci/run passes a relative --out (artifacts/held-out-avx2); the kernel runs in notebooks/, so a relative
+    /// claims path resolved there and every claim cell failed until the runner made it absolute.</summary>
+    [JupyterFact]
+    public void A_relative_out_folder_is_taken_from_where_the_runner_was_started()
+    {
+        var relative = Path.Combine("artifacts", $"relative-out-{Guid.NewGuid():N}");
+        try
+        {
+            var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", relative,
+                                      RunnerProcess.Fixture("good.ipynb"));
+            Assert.True(r.ExitCode == 0, r.Output);
+            var claims = Path.Combine(TestPaths.Repo, relative, "claims.json");
+            Assert.True(File.Exists(claims), $"no {claims}:\n{r.Output}");
+            Assert.Contains("fx.good", File.ReadAllText(claims));
+        }
+        finally
+        {
+            var dir = Path.Combine(TestPaths.Repo, relative);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [JupyterFact]
     public void A_failing_claim_fails_the_run_but_later_cells_still_run()
     {
