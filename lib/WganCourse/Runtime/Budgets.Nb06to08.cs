@@ -81,8 +81,12 @@ public static partial class Budgets
     public static double ProbeLearningRate => 5e-4;
     /// <summary>07 §3: steps of the clipped probe, shown next to the penalised one on the graded degradation only.</summary>
     public static int ProbeClippedSteps => Profile.Pick(smoke: 20, cpu: 400, full: 2000);
-    /// <summary>07 §3: output-noise scales σ of the graded degradation of the best frozen generator (0: itself).</summary>
-    public static double[] DegradeScales => new[] { 0.0, 0.1, 0.2, 0.4, 0.8 };
+    /// <summary>07 §3: noise scales σ of the graded degradation, the ring's own samples plus N(0, σ²I) (0: the data
+    /// itself). Doubling steps from 0.2: one ring mode convolved with N(0, σ²I) is W₁ = (√(s² + σ²) − s)·√(π/2) from
+    /// the mode (s ≈ 0.014), so each step adds ≥ 0.15 to W₁, above the probe's resolution (≈ 0.02 in Ŵ); a first step
+    /// of 0.1 read ≈ 0 in the probe, and the best trained generator plus σ = 0.1 moved W₁ by 0.005 in one seed block
+    /// (instructor guide §07).</summary>
+    public static double[] DegradeScales => new[] { 0.0, 0.2, 0.4, 0.8, 1.6 };
 
     /// <summary>07: critic steps per θ for the WGAN paper's Theorems 1 and 3 on the parallel lines (penalised toy critic,
     /// ≈ 1.2 ms per step; 8 values of θ).</summary>
