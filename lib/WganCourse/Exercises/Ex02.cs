@@ -130,6 +130,8 @@ public static class Ex02
     /// than 0.01 nats between the two and W₁ to grow by more than half, margins the quadrature meets
     /// by orders of magnitude for any σ the grader draws.
     /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex02), nameof(FarApartRun))]
     [Exercise("02.predict-far-apart", "predict: JS and W₁ as two distributions move apart")]
     public static ExerciseResult PredictFarApart(Func<FarApart> prediction) =>
         Prediction.Judge(ApartId, ApartTitle, prediction,

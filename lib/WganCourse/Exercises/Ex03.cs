@@ -176,6 +176,8 @@ public static class Ex03
     /// is above 6 nats against below 0.7, and 2·JS ≤ 2 log 2 cannot close the gap. The check asks
     /// for a gap of 1 nat.
     /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex03), nameof(CostlierRun))]
     [Exercise("03.predict-costlier", "predict: which mistake loss B's objective punishes more")]
     public static ExerciseResult PredictCostlier(Func<CostlierMistake> prediction) =>
         Prediction.Judge(CostId, CostTitle, prediction,

@@ -12,8 +12,9 @@ public sealed record Measured<T>(T? Outcome, string Report, object? Figure = nul
 /// Prediction exercises: the student's stub returns a prediction (one value of an enum), written
 /// before the run; the checker runs the experiment itself and judges the prediction against what
 /// the run measured, never against a stored answer. The prediction is data: no student code runs
-/// inside the experiment, so none can shape it. There is no library member that computes a
-/// prediction, so these checkers carry no [AnswerInLibrary].
+/// inside the experiment, so none can shape it. The experiment is a public method (tests run it
+/// on many seeds) whose result names the outcome, so each checker names it with [AnswerInLibrary]:
+/// a stub that calls it instead of predicting is held for review.
 /// </summary>
 public static class Prediction
 {
