@@ -16,10 +16,12 @@ public static class Ex04
     /// G(z, 4) is? Theory: as a number, y enters the first layer as y·w, and at initialisation G is
     /// close to linear along that direction (tanh output near 0, piecewise-linear hidden layers), so
     /// the distances go as |9 − 3| : |4 − 3| = 6; one-hot codes are all √2 apart and their columns
-    /// of the first weight matrix are drawn alike, so the two distances agree up to the spread of
-    /// 256-wide random layers (a few percent). The check asks for a ratio above 2 for "farther" and
-    /// within [0.8, 1.25] for "equal".
+    /// of the first weight matrix are drawn alike, so the ratio is 1 up to the spread of random
+    /// layers (within ±20 % for one network draw over 20 seeds; the run sums over 4 draws). The
+    /// check asks for a ratio above 2 for "farther" and within [2/3, 3/2] for "equal".
     /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex04), nameof(LabelCodeRun))]
     [Exercise("04.predict-label-code", "predict: what a label coded as one number does to G")]
     public static ExerciseResult PredictLabelCode(Func<LabelDistance> prediction) =>
         Prediction.Judge(CodeId, CodeTitle, prediction,
@@ -39,29 +41,37 @@ public static class Ex04
             }) + "That is why the conditional generator takes [z, one-hot y]: digit classes are " +
                  "names, and 7 is not 'more' than 3.");
 
-    /// <summary>The experiment of 04.predict-label-code: two MLP generators (64-d z, 2 hidden
+    /// <summary>The experiment of 04.predict-label-code: pairs of MLP generators (64-d z, 2 hidden
     /// layers of 256, LeakyReLU, tanh output of 784 pixels) with the same seed, one with the label as
-    /// one input, one with 10 one-hot inputs; mean ‖G(z, 9) − G(z, 3)‖ / mean ‖G(z, 4) − G(z, 3)‖
-    /// over 256 z for each.</summary>
+    /// one input, one with 10 one-hot inputs, 4 seeds; ‖G(z, 9) − G(z, 3)‖ over ‖G(z, 4) − G(z, 3)‖,
+    /// each averaged over 256 z and the 4 draws.</summary>
     public static Measured<LabelDistance> LabelCodeRun(ulong seed)
     {
-        int init = (int)(seed % int.MaxValue);
-        const int dz = 64, n = 256;
+        const int dz = 64, n = 256, nets = 4;
         using var g = new Generator(seed);
         var z = randn(new long[] { n, dz }, generator: g);
-        using var asNumber = Models.Mlp.Generator(dz + 1, 784, 256, 2, Models.MlpActivation.LeakyReLU,
-                                                  tanhOutput: true, seed: init);
-        using var oneHot = Models.Mlp.Generator(dz + 10, 784, 256, 2, Models.MlpActivation.LeakyReLU,
-                                                tanhOutput: true, seed: init);
         using var _ = no_grad();
-        Tensor Number(int y) => asNumber.call(cat(new[] { z, full(new long[] { n, 1 }, (float)y) }, 1));
-        Tensor Hot(int y) => oneHot.call(cat(new[] { z, nn.functional.one_hot(full(new long[] { n }, y, dtype: int64), 10)
-            .to_type(float32) }, 1));
-        double Ratio(Func<int, Tensor> gen) =>
-            (gen(9) - gen(3)).norm(1).mean().item<float>() / (double)(gen(4) - gen(3)).norm(1).mean().item<float>();
-        double rNumber = Ratio(Number), rHot = Ratio(Hot);
-        bool numberFar = rNumber > 2, numberEqual = rNumber is >= 0.8 and <= 1.25;
-        bool hotFar = rHot > 2, hotEqual = rHot is >= 0.8 and <= 1.25;
+        // distances summed over a few network draws: one-hot's ratio is 1 in expectation, this
+        // narrows its spread
+        double near = 0, far = 0, nearHot = 0, farHot = 0;
+        for (int k = 0; k < nets; k++)
+        {
+            using var scope = NewDisposeScope();
+            int init = (int)((seed + (ulong)k * 7919) % int.MaxValue);
+            using var asNumber = Models.Mlp.Generator(dz + 1, 784, 256, 2, Models.MlpActivation.LeakyReLU,
+                                                      tanhOutput: true, seed: init);
+            using var oneHot = Models.Mlp.Generator(dz + 10, 784, 256, 2, Models.MlpActivation.LeakyReLU,
+                                                    tanhOutput: true, seed: init);
+            Tensor Number(int y) => asNumber.call(cat(new[] { z, full(new long[] { n, 1 }, (float)y) }, 1));
+            Tensor Hot(int y) => oneHot.call(cat(new[] { z, nn.functional.one_hot(
+                full(new long[] { n }, y, dtype: int64), 10).to_type(float32) }, 1));
+            double Dist(Func<int, Tensor> gen, int y) => (gen(y) - gen(3)).norm(1).mean().item<float>();
+            near += Dist(Number, 4); far += Dist(Number, 9);
+            nearHot += Dist(Hot, 4); farHot += Dist(Hot, 9);
+        }
+        double rNumber = far / near, rHot = farHot / nearHot;
+        bool numberFar = rNumber > 2, numberEqual = rNumber is >= 2 / 3.0 and <= 1.5;
+        bool hotFar = rHot > 2, hotEqual = rHot is >= 2 / 3.0 and <= 1.5;
         LabelDistance? outcome = (numberFar, numberEqual, hotFar, hotEqual) switch
         {
             (true, _, _, true) => LabelDistance.NineFartherOnlyAsNumber,

@@ -155,8 +155,11 @@ public static class Ex07
     /// E f(real) − E f(fake) is larger? Theory: the clipped critic is K-Lipschitz for a K fixed by c
     /// and the architecture, and it approximates K·f* with f* the optimal 1-Lipschitz critic, so
     /// its estimate ≈ K·W₁ = K·shift, 4 times larger for the far one, while JS cannot tell them
-    /// apart. The check asks for a factor 1.5.
+    /// apart. After 300 steps the critic is not yet the linear optimum over the whole stretch: the
+    /// ratio measured 1.8–3.2 over 20 seeds. The check asks for a factor 1.3 ("tie" is within 10 %).
     /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex07), nameof(FartherRun))]
     [Exercise("07.predict-farther", "predict: which frozen generator the clipped critic scores as farther")]
     public static ExerciseResult PredictFarther(Func<FartherScore> prediction) =>
         Prediction.Judge(FartherId, FartherTitle, prediction,
@@ -217,7 +220,7 @@ public static class Ex07
             new Plots.Series("critic against N(4, 0.1²)", xs, far.Curve),
         });
         return new(Prediction.ByRatio(ratio, FartherScore.FarGenerator, FartherScore.NearGenerator,
-                                      (FartherScore?)FartherScore.Tie, high: 1.5, near: 1.15),
+                                      (FartherScore?)FartherScore.Tie, high: 1.3, near: 1.1),
             $"critic's estimate {near.Estimate:G3} against N(1, 0.1²), {far.Estimate:G3} against " +
             $"N(4, 0.1²) (ratio {ratio:F2}); JS = {Js(1):F4} and {Js(4):F4} nats", figure);
     }

@@ -16,10 +16,13 @@ public static class Ex08
     /// one with WGAN-GP's penalty (λ = 10), one with no constraint at all: is the mean gradient norm
     /// on interpolates near 1 for each? Theory: the optimal 1-Lipschitz critic has norm 1 on the
     /// lines between coupled points (Gulrajani et al. 2017, Prop. 1), and the penalty pulls the norm
-    /// there; without a constraint E f(real) − E f(fake) is unbounded, so Adam keeps steepening the
-    /// critic and the norm grows steadily. The check reads "near 1" as within [0.7, 1.3] and "not
-    /// near" as above 2 or below 0.5.
+    /// there (with the WGAN loss pulling too, a linear critic settles at 1 + W₁/(2λ) ≈ 1.15 here);
+    /// without a constraint E f(real) − E f(fake) is unbounded, so Adam keeps steepening the critic
+    /// and the norm grows steadily (tens after 300 steps). The check reads "near 1" as within
+    /// [0.5, 1.5] and "not near" as above 2.5 or below 0.25.
     /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex08), nameof(GradientNormRun))]
     [Exercise("08.predict-gradient-norm", "predict: gradient norms on interpolates, with and without the penalty")]
     public static ExerciseResult PredictGradientNorm(Func<NormNearOne> prediction) =>
         Prediction.Judge(NormId, NormTitle, prediction,
@@ -73,7 +76,7 @@ public static class Ex08
                                                               null, g).mean().item<float>();
         }
         double withPenalty = Train(true), without = Train(false);
-        bool? Near(double m) => m is >= 0.7 and <= 1.3 ? true : m > 2 || m < 0.5 ? false : null;
+        bool? Near(double m) => m is >= 0.5 and <= 1.5 ? true : m > 2.5 || m < 0.25 ? false : null;
         NormNearOne? outcome = (Near(withPenalty), Near(without)) switch
         {
             (true, true) => NormNearOne.Both,
