@@ -119,4 +119,85 @@ public static class Ex02
         var m = Mix(p, q);
         return 0.5 * Kl(p, m) + 0.5 * Kl(q, m);
     }
+
+    const string ApartId = "02.predict-far-apart";
+    const string ApartTitle = "predict: JS and W₁ as two distributions move apart";
+
+    /// <summary>
+    /// Prediction: P = N(0, σ²) and Q = N(θ, σ²) move apart; does JS keep growing, and does W₁?
+    /// Theory: JS ≤ log 2, reached as the overlap vanishes (by θ = 8σ the deficit is below 1e-3),
+    /// while W₁(P, Q) = θ exactly, doubling from θ = 8σ to 16σ. The check asks JS to change by less
+    /// than 0.01 nats between the two and W₁ to grow by more than half, margins the quadrature meets
+    /// by orders of magnitude for any σ the grader draws.
+    /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex02), nameof(FarApartRun))]
+    [Exercise("02.predict-far-apart", "predict: JS and W₁ as two distributions move apart")]
+    public static ExerciseResult PredictFarApart(Func<FarApart> prediction) =>
+        Prediction.Judge(ApartId, ApartTitle, prediction,
+            () => FarApartRun(Exercise.Seed(ApartId, 212)),
+            _ => "Once the supports barely overlap, JS only sees that they are different (log 2) and " +
+                 "not how far apart they are; W₁ is the distance mass has to travel, so it grows " +
+                 "with θ.",
+            (guess, _) => (guess switch
+            {
+                FarApart.BothKeepGrowing or FarApart.JsGrowsW1Saturates =>
+                    "JS cannot keep growing: it is at most log 2, which it reaches as soon as P and Q " +
+                    "stop overlapping, since it compares the densities point by point and a point " +
+                    "where only one of them lives counts the same however far the other one is. ",
+                _ => "",
+            }) + (guess is FarApart.BothSaturate or FarApart.JsGrowsW1Saturates
+                ? "W₁ does not saturate: it is the cost of moving P's mass onto Q's, and every unit " +
+                  "of mass must travel θ, so W₁ = θ grows without bound. That is the gradient a " +
+                  "WGAN's generator gets where a GAN's has none."
+                : "W₁ grows (W₁ = θ): the gradient a WGAN's generator gets where a GAN's has none."));
+
+    /// <summary>The experiment of 02.predict-far-apart: σ in [0.5, 1.5] (1 on the fixed seed); JS by
+    /// quadrature from the log-densities and W₁ from the CDFs, for θ = 0, σ/2, …, 16σ.</summary>
+    public static Measured<FarApart> FarApartRun(ulong seed)
+    {
+        double sigma = seed == 212 ? 1 : 0.5 + new Random((int)(seed & int.MaxValue)).NextDouble();
+        var thetas = Enumerable.Range(0, 33).Select(k => k * sigma / 2).ToArray();
+        var grid = new Divergences.UniformGrid(-10 * sigma, 26 * sigma, 36001);
+        double Js(double t) => Divergences.Classic.JSFromLog(grid,
+            x => Divergences.Classic.LogNormalPdf(x, 0, sigma),
+            x => Divergences.Classic.LogNormalPdf(x, t, sigma));
+        double W1(double t)
+        {
+            double fp = 0, fq = 0, w = 0;
+            foreach (var x in grid.X)
+            {
+                fp += Divergences.Classic.NormalPdf(x, 0, sigma) * grid.Dx;
+                fq += Divergences.Classic.NormalPdf(x, t, sigma) * grid.Dx;
+                w += Math.Abs(fp - fq) * grid.Dx;
+            }
+            return w;
+        }
+        var js = thetas.Select(Js).ToArray();
+        var w1 = thetas.Select(W1).ToArray();
+        double jsMid = js[16], jsEnd = js[32], wMid = w1[16], wEnd = w1[32];
+        bool jsFlat = Math.Abs(jsEnd - jsMid) < 0.01, jsUp = jsEnd - jsMid > 0.05;
+        bool wUp = wEnd > 1.5 * wMid, wFlat = Math.Abs(wEnd - wMid) < 0.1 * wMid;
+        FarApart? outcome = (jsFlat, jsUp, wUp, wFlat) switch
+        {
+            (true, _, true, _) => FarApart.JsSaturatesW1Grows,
+            (true, _, _, true) => FarApart.BothSaturate,
+            (_, true, true, _) => FarApart.BothKeepGrowing,
+            (_, true, _, true) => FarApart.JsGrowsW1Saturates,
+            _ => null,
+        };
+        var figure = Plots.Charts.Lines("P = N(0, σ²), Q = N(θ, σ²)", "θ / σ", "nats (JS), distance (W₁)",
+            new[]
+            {
+                new Plots.Series("JS(P‖Q)", thetas.Select(t => t / sigma).ToList(), js),
+                new Plots.Series("W₁(P, Q)", thetas.Select(t => t / sigma).ToList(), w1),
+                new Plots.Series("log 2", new[] { 0.0, 16 }, new[] { Math.Log(2), Math.Log(2) }),
+            });
+        return new(outcome, $"σ = {sigma:G3}; at θ = 8σ JS = {jsMid:F4} nats, W₁ = {wMid:F3}; " +
+                            $"at θ = 16σ JS = {jsEnd:F4} nats, W₁ = {wEnd:F3} (log 2 = {Math.Log(2):F4})",
+                   figure);
+    }
 }
+
+/// <summary>The options of 02.predict-far-apart.</summary>
+public enum FarApart { BothKeepGrowing, JsSaturatesW1Grows, JsGrowsW1Saturates, BothSaturate }

@@ -4,45 +4,68 @@ using static TorchSharp.torch;
 
 namespace WganCourse.Exercises;
 
-/// <summary>Notebook 05 (DCGAN): the output size of a transposed convolution, the DCGAN weight initialisation, and
+/// <summary>Notebook 05 (DCGAN): a prediction on transposed convolutions' checkerboards, the DCGAN weight initialisation, and
 /// the Fréchet distance between two 1-D Gaussians (the formula behind FID and FD-digits).</summary>
 public static class Ex05
 {
+    const string BoardId = "05.predict-checkerboard";
+    const string BoardTitle = "predict: which transposed convolution paints a checkerboard";
+
     /// <summary>
-    /// The student's output size of a 2-D transposed convolution along one axis (dilation 1, no output padding):
-    /// (input − 1)·stride − 2·padding + kernel.
+    /// Prediction: a constant image through a stride-2 transposed convolution with an all-ones
+    /// kernel (padding 1), kernel 3 or kernel 4: which output is uneven (a checkerboard)? Theory
+    /// (Odena et al. 2016): per axis an output pixel collects ⌈k/s⌉ or ⌊k/s⌋ taps, by its position
+    /// mod s. Kernel 4: 2 and 2, every interior pixel is 4·c; kernel 3: 2 and 1, interior values
+    /// c, 2c, 4c. Exact arithmetic, so the check's thresholds (max/min above 1.5, below 1.01) hold for
+    /// any constant and size the grader draws.
     /// </summary>
-    [Exercise("05.convt-size", "output size of a transposed convolution")]
-    public static ExerciseResult ConvTransposeOutputSize(Func<int, int, int, int, int> studentSize) =>
-        Exercise.Run("05.convt-size", "output size of a transposed convolution", () =>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex05), nameof(CheckerboardRun))]
+    [Exercise("05.predict-checkerboard", "predict: which transposed convolution paints a checkerboard")]
+    public static ExerciseResult PredictCheckerboard(Func<Checkerboard> prediction) =>
+        Prediction.Judge(BoardId, BoardTitle, prediction,
+            () => CheckerboardRun(Exercise.Seed(BoardId, 505)),
+            _ => "With kernel 4 and stride 2 every output pixel is covered by exactly two kernel " +
+                 "taps per axis; kernel 3 alternates two and one. That is why DCGAN's generator " +
+                 "upsamples with kernel 4, stride 2.",
+            (guess, _) => "Count the overlaps: a stride-2 transposed convolution pastes one copy of " +
+                "the kernel per input pixel, 2 pixels apart. Along one axis an output pixel is " +
+                "covered by ⌈k/2⌉ or ⌊k/2⌋ copies, by its parity: kernel 4 gives 2 and 2 (even, a " +
+                "constant stays constant), kernel 3 gives 2 and 1, so in 2-D the interior pixels get " +
+                "4, 2 or 1 taps: a checkerboard (Odena et al. 2016, 'Deconvolution and checkerboard " +
+                "artifacts'). A kernel size divisible by the stride avoids it; DCGAN uses 4 with 2.");
+
+    /// <summary>The experiment of 05.predict-checkerboard: a constant c in [0.5, 2] on an n×n image,
+    /// n in 6…12 (c = 1, n = 8 on the fixed seed), through conv_transpose2d with stride 2, padding
+    /// 1 and an all-ones kernel of size 3 and of size 4; max/min of the output without its border
+    /// (2 pixels).</summary>
+    public static Measured<Checkerboard> CheckerboardRun(ulong seed)
+    {
+        var r = new Random((int)(seed & int.MaxValue));
+        double c = seed == 505 ? 1 : 0.5 + 1.5 * r.NextDouble();
+        int n = seed == 505 ? 8 : 6 + r.Next(7);
+        using var _ = no_grad();
+        var image = full(new long[] { 1, 1, n, n }, c, dtype: float64);
+        double Uneven(int k)
         {
-            var cases = Exercise.Cases("05.convt-size",
-                new (int Input, int Kernel, int Stride, int Padding, string What)[]
-            {
-                (1, 7, 1, 0, "the DCGAN generator's first layer: 1×1 z, kernel 7, stride 1, padding 0"),
-                (7, 4, 2, 1, "its second layer: 7×7, kernel 4, stride 2, padding 1"),
-                (14, 4, 2, 1, "its output layer: 14×14, kernel 4, stride 2, padding 1"),
-                (5, 3, 2, 0, "input 5, kernel 3, stride 2, padding 0"),
-                (3, 5, 3, 2, "input 3, kernel 5, stride 3, padding 2"),
-            }, r => Enumerable.Range(0, 5).Select(_ =>
-            {
-                int i = 1 + r.Next(16), k = 1 + r.Next(7), s = 1 + r.Next(3);
-                int p = r.Next((k + 1) / 2);
-                if ((i - 1) * s - 2 * p + k < 1) p = 0;
-                return (i, k, s, p, $"input {i}, kernel {k}, stride {s}, padding {p}");
-            }).ToArray());
-            foreach (var (input, kernel, stride, padding, what) in cases)
-            {
-                int got = studentSize(input, kernel, stride, padding);
-                int expected = (input - 1) * stride - 2 * padding + kernel;
-                Expect.Close(what, got, expected, 0,
-                    ("that is the output size of an ordinary convolution, ⌊(input + 2·padding − kernel)/stride⌋ + 1; a transposed convolution runs that map backwards (it maps the convolution's output size back to its input size).",
-                        Math.Floor((input + 2.0 * padding - kernel) / stride) + 1),
-                    ("padding is taken off both sides of the output: subtract 2·padding.", (input - 1) * stride - padding + kernel),
-                    ("input·stride counts one stride too many: the first input pixel places a kernel at offset 0, each further one shifts it by stride, so the span is (input − 1)·stride + kernel.", input * stride - 2 * padding + kernel),
-                    ("padding is removed from the output of a transposed convolution, not added to it.", (input - 1) * stride + 2 * padding + kernel));
-            }
-        });
+            var y = nn.functional.conv_transpose2d(image, ones(new long[] { 1, 1, k, k }, dtype: float64),
+                                                   null, new long[] { 2, 2 }, new long[] { 1, 1 });
+            var inner = y[0, 0, TensorIndex.Slice(2, -2), TensorIndex.Slice(2, -2)];
+            return inner.max().item<double>() / inner.min().item<double>();
+        }
+        double r3 = Uneven(3), r4 = Uneven(4);
+        bool? Board(double ratio) => ratio > 1.5 ? true : ratio < 1.01 ? false : null;
+        Checkerboard? outcome = (Board(r3), Board(r4)) switch
+        {
+            (true, false) => Checkerboard.Kernel3,
+            (false, true) => Checkerboard.Kernel4,
+            (true, true) => Checkerboard.Both,
+            (false, false) => Checkerboard.Neither,
+            _ => null,
+        };
+        return new(outcome, $"a constant {c:G3} on {n}×{n} pixels; inside the border, max/min = " +
+                            $"{r3:G3} with kernel 3, {r4:G3} with kernel 4");
+    }
 
     /// <summary>
     /// The student's DCGAN initialisation of a module, in place: every convolution, transposed convolution and linear
@@ -157,3 +180,6 @@ public static class Ex05
             }
         });
 }
+
+/// <summary>The options of 05.predict-checkerboard.</summary>
+public enum Checkerboard { Kernel3, Kernel4, Both, Neither }

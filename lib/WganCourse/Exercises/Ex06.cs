@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace WganCourse.Exercises;
 
-/// <summary>Notebook 06: the Wasserstein-1 distance computed exactly — by sorting, from CDFs, and as the cost of a plan.</summary>
+/// <summary>Notebook 06: the Wasserstein-1 distance computed exactly — by sorting, from CDFs, and as the cost of a plan —
+/// its Kantorovich–Rubinstein bound, and a prediction on three critics' estimates.</summary>
 public static class Ex06
 {
     /// <summary>
@@ -155,10 +156,80 @@ public static class Ex06
             }
         });
 
+    const string OrderId = "06.predict-critics";
+    const string OrderTitle = "predict: the order of three critics' estimates of W";
+
+    /// <summary>
+    /// Prediction: P = N(θ, 1), Q = N(0, 1), θ in [2, 4]; order the estimates E_P[f] − E_Q[f] of
+    /// f(x) = x, tanh x and 3x. Theory: W₁ = θ; f = x is 1-Lipschitz and optimal for a shift, so it
+    /// gives θ; tanh is 1-Lipschitz too, so its estimate is at most θ, and as |tanh| &lt; 1 it is below 2
+    /// (≈ 1 for θ ≥ 2: tanh saturates); 3x is 3-Lipschitz, outside the KR class, and gives 3θ. Each
+    /// neighbour in the order is at least a factor 1.5 from the next (θ ≥ 2), the sample means of
+    /// 4,096 points are within about 1 %; the check asks each gap to exceed a factor 1.2.
+    /// </summary>
+    // the experiment reports the outcome: a stub that calls it is held for review
+    [AnswerInLibrary(typeof(Ex06), nameof(CriticsRun))]
+    [Exercise("06.predict-critics", "predict: the order of three critics' estimates of W")]
+    public static ExerciseResult PredictCritics(Func<CriticOrder> prediction) =>
+        Prediction.Judge(OrderId, OrderTitle, prediction,
+            () => CriticsRun(Exercise.Seed(OrderId, 646)),
+            _ => "Every 1-Lipschitz f gives a lower bound on W₁, the best one (here f = x) gives W₁ " +
+                 "itself, a saturating one less; a critic that is not 1-Lipschitz (3x) is not bounded " +
+                 "by W₁ at all, which is why a WGAN must constrain its critic.",
+            (guess, _) =>
+            {
+                var said = guess.ToString();
+                int Rank(string name) => said.IndexOf(name, StringComparison.Ordinal);
+                var parts = new List<string>();
+                if (Rank("Triple") > Rank("Identity"))
+                    parts.Add("3x is not 1-Lipschitz, so the duality's bound does not apply to it: " +
+                              "E_P[3x] − E_Q[3x] = 3·(E_P[x] − E_Q[x]) = 3θ, three times W₁. Without a " +
+                              "constraint a critic's 'estimate' can be made as large as you like.");
+                if (Rank("Tanh") < Rank("Identity"))
+                    parts.Add("tanh is 1-Lipschitz, so its estimate is a lower bound on W₁ = θ, and " +
+                              "since |tanh| < 1 it is below 2 however far apart P and Q are: tanh " +
+                              "saturates and cannot tell N(θ, 1) from N(θ + 1, 1). f(x) = x is the " +
+                              "optimal critic for a shift and gives W₁ itself.");
+                if (Rank("Tanh") < Rank("Triple"))
+                    parts.Add("tanh's estimate stays below 2, 3x's is 3θ.");
+                return string.Join(" ", parts);
+            });
+
+    /// <summary>The experiment of 06.predict-critics: θ in [2, 4] (3 on the fixed seed), 4,096
+    /// samples of each distribution, float64.</summary>
+    public static Measured<CriticOrder> CriticsRun(ulong seed)
+    {
+        using var g = new Generator(seed);
+        double theta = seed == 646 ? 3 : 2 + 2 * rand(1, dtype: float64, generator: g).item<double>();
+        var xP = theta + randn(4096, dtype: float64, generator: g);
+        var xQ = randn(4096, dtype: float64, generator: g);
+        double Estimate(Func<Tensor, Tensor> f) => (f(xP).mean() - f(xQ).mean()).item<double>();
+        var estimates = new (string Name, double Value)[]
+        {
+            ("Identity", Estimate(x => x)), ("Tanh", Estimate(x => x.tanh())), ("Triple", Estimate(x => 3 * x)),
+        };
+        double w1 = (xP.sort().Values - xQ.sort().Values).abs().mean().item<double>();
+        var order = estimates.OrderByDescending(e => e.Value).ToArray();
+        bool clear = order[2].Value > 0 && order[0].Value > 1.2 * order[1].Value &&
+                     order[1].Value > 1.2 * order[2].Value;
+        CriticOrder? outcome = clear && Enum.TryParse<CriticOrder>(string.Concat(order.Select(e => e.Name)),
+                                                                   out var o) ? o : null;
+        return new(outcome, $"θ = {theta:F2}, W₁ of the samples = {w1:F3}; estimates: f = x {estimates[0].Value:F3}, " +
+                            $"f = tanh x {estimates[1].Value:F3}, f = 3x {estimates[2].Value:F3}");
+    }
+
     static Tensor Bump(int n, double centre, double width)
     {
         var k = arange(n, dtype: float64);
         var b = (-(k - centre).square() / (2 * width * width)).exp();
         return b / b.sum();
     }
+}
+
+/// <summary>The options of 06.predict-critics: the three critics' estimates, largest first
+/// (Identity: f = x, Tanh: f = tanh x, Triple: f = 3x).</summary>
+public enum CriticOrder
+{
+    IdentityTanhTriple, IdentityTripleTanh, TanhIdentityTriple,
+    TanhTripleIdentity, TripleIdentityTanh, TripleTanhIdentity,
 }

@@ -13,31 +13,6 @@ public class Ex05Tests
 {
     public Ex05Tests() => Course.Setup();
 
-    // ---- 05.convt-size ----
-
-    [Fact]
-    public void Convt_size_reference_solution_passes_and_agrees_with_libtorch()
-    {
-        int Size(int input, int kernel, int stride, int padding) => (input - 1) * stride - 2 * padding + kernel;
-        Assert.True(Ex05.ConvTransposeOutputSize(Size).Passed);
-        // the formula is what libtorch's ConvTranspose2d does
-        foreach (var (i, k, s, p) in new[] { (1, 7, 1, 0), (7, 4, 2, 1), (14, 4, 2, 1), (5, 3, 2, 0), (3, 5, 3, 2) })
-        {
-            using var convt = nn.ConvTranspose2d(1, 1, k, stride: s, padding: p);
-            using var y = convt.forward(zeros(1, 1, i, i));
-            Assert.Equal(Size(i, k, s, p), (int)y.shape[2]);
-        }
-    }
-
-    [Fact]
-    public void Convt_size_typical_mistakes_get_their_hints()
-    {
-        Fails(Ex05.ConvTransposeOutputSize((i, k, s, p) => (i + 2 * p - k) / s + 1), "ordinary convolution");
-        Fails(Ex05.ConvTransposeOutputSize((i, k, s, p) => (i - 1) * s - p + k), "subtract 2·padding");
-        Fails(Ex05.ConvTransposeOutputSize((i, k, s, p) => i * s - 2 * p + k), "one stride too many");
-        Fails(Ex05.ConvTransposeOutputSize((i, k, s, p) => (i - 1) * s + 2 * p + k), "not added");
-    }
-
     // ---- 05.dcgan-init ----
 
     internal static Action<nn.Module> Init(double convStd = 0.02, double bnMean = 1, double bnStd = 0.02, bool transposed = true, bool zeroBias = true, bool uniform = false) => module =>

@@ -11,16 +11,6 @@ public class Ex08Tests
 {
     public Ex08Tests() => Course.Setup();
 
-    // ---- 08.interpolates ----
-
-    [Fact]
-    public void Interpolates_typical_mistakes_get_their_hints()
-    {
-        Fails(Ex08.Interpolates((real, fake, eps) => eps * fake + (1 - eps) * real), "swapped");
-        Fails(Ex08.Interpolates((real, fake, eps) => (real + fake) / 2), "midpoint");
-        Fails(Ex08.Interpolates((real, fake, eps) => (eps * real + (1 - eps) * fake).mean(new long[] { 0 })), "shape");
-    }
-
     // ---- 08.gradient-penalty ----
 
     internal static Tensor InputGradient(nn.Module<Tensor, Tensor> critic, Tensor at, bool createGraph)

@@ -20,32 +20,37 @@ public class ExerciseCatalogTests
         ["00.mean-square"] = () => Ex00.MeanSquare(x => x.square().mean()),
         ["01.d-loss"] = () => Ex01.DiscriminatorLoss((real, fake) => F.softplus(-real).mean() + F.softplus(fake).mean()),
         ["01.d-star"] = () => Ex01.OptimalDiscriminator((pr, pg) => where(pr + pg == 0, full_like(pr, 0.5), pr / (pr + pg))),
+        ["01.predict-gradient"] = () => Ex01.PredictGradient(() => LargerGradient.LossB),
         ["02.js"] = () => Ex02.JensenShannon((p, q) =>
             0.5 * Ex02Tests.Kl(p, Ex02Tests.Mix(p, q)) + 0.5 * Ex02Tests.Kl(q, Ex02Tests.Mix(p, q))),
         ["02.g-losses"] = () => Ex02.GeneratorLosses(l => -F.softplus(l).mean(), l => F.softplus(-l).mean()),
+        ["02.predict-far-apart"] = () => Ex02.PredictFarApart(() => FarApart.JsSaturatesW1Grows),
         ["03.modes"] = () => Ex03.ModesCovered(Ex03Tests.Modes((d, s) => d <= 3 * s)),
         ["03.dirac-step"] = () => Ex03.DiracStep((theta, psi, h) =>
             (theta - h * Ex03Tests.FPrime(psi * theta) * psi, psi + h * Ex03Tests.FPrime(psi * theta) * theta)),
         ["03.kl-minus-2js"] = () => Ex03.KlMinus2Js((pg, pr, dx) =>
             Ex03KlMinus2JsTests.Kl(pg, pr, dx) - 2 * Ex03KlMinus2JsTests.Js(pg, pr, dx)),
-        ["04.one-hot"] = () => Ex04.OneHot(Ex04Tests.Validated),
-        ["04.conditional-input"] = () => Ex04.ConditionalInput((z, y) => cat(new[] { z, Ex04Tests.OneHot10(y) }, 1)),
+        ["03.predict-costlier"] = () => Ex03.PredictCostlier(() => CostlierMistake.ExtraMode),
         ["04.per-class"] = () => Ex04.PerClassAccuracy(Ex04Tests.Reference),
+        ["04.predict-label-code"] = () =>
+            Ex04.PredictLabelCode(() => LabelDistance.NineFartherOnlyAsNumber),
         ["04.mismatch"] = () => Ex04.MismatchLoss(Ex04Tests.MatchLoss),
-        ["05.convt-size"] = () => Ex05.ConvTransposeOutputSize((i, k, s, p) => (i - 1) * s - 2 * p + k),
         ["05.dcgan-init"] = () => Ex05.DcganInit(Ex05Tests.Init()),
         ["05.frechet-1d"] = () => Ex05.Frechet1D((m1, s1, m2, s2) => (m1 - m2) * (m1 - m2) + (s1 - s2) * (s1 - s2)),
+        ["05.predict-checkerboard"] = () => Ex05.PredictCheckerboard(() => Checkerboard.Kernel3),
         ["06.w1-sorted"] = () => Ex06.W1Sorted((x, y) => (x.sort().Values - y.sort().Values).abs().mean()),
         ["06.w1-cdf"] = () => Ex06.W1FromCdfs((p, q, dx) => (p.cumsum(0) - q.cumsum(0)).abs().sum() * dx),
         ["06.plan-cost"] = () => Ex06.PlanCost((x, y, plan) => (plan * Ex06Tests.Dist(x, y)).sum()),
+        ["06.predict-critics"] = () => Ex06.PredictCritics(() => CriticOrder.TripleIdentityTanh),
         ["06.kr-bound"] = () => Ex06.KrLowerBound((f, xP, xQ) => f(xP).mean() - f(xQ).mean()),
         ["07.clip"] = () => Ex07.ClipWeights(Ex07Tests.Clip),
         ["07.critic-loss"] = () => Ex07.CriticLoss((real, fake) => fake.mean() - real.mean()),
         ["07.train"] = () => Ex07.Train(() => Ex07Tests.Wgan()),
         ["07.generator-loss"] = () => Ex07.GeneratorLoss(fake => -fake.mean()),
-        ["08.interpolates"] = () => Ex08.Interpolates((real, fake, eps) => eps * real + (1 - eps) * fake),
+        ["07.predict-farther"] = () => Ex07.PredictFarther(() => FartherScore.FarGenerator),
         ["08.gradient-penalty"] = () => Ex08.GradientPenalty(Ex08Tests.Reference),
         ["08.power-iteration"] = () => Ex08.PowerIteration(Ex08Tests.Sigma),
+        ["08.predict-gradient-norm"] = () => Ex08.PredictGradientNorm(() => NormNearOne.OnlyWithPenalty),
     };
 
     static Dictionary<string, MethodInfo> Checkers() =>
@@ -60,7 +65,7 @@ public class ExerciseCatalogTests
     {
         var catalogue = Exercise.Catalog().Select(e => e.Id).ToHashSet();
         Assert.Equal(catalogue.Order(), References.Keys.Order());
-        Assert.True(catalogue.Count >= 26, $"only {catalogue.Count} exercises catalogued");
+        Assert.True(catalogue.Count >= 29, $"only {catalogue.Count} exercises catalogued");
     }
 
     [Theory]

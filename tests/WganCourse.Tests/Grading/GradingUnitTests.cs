@@ -154,6 +154,31 @@ public class GradingUnitTests
         Assert.DoesNotContain(flags, f => f.Exercise is null && f.Review);
     }
 
+    /// <summary>A prediction stub is graded like any other stub; one that asks the library's
+    /// experiment for the outcome instead of predicting is held for review, for that exercise only.</summary>
+    [Fact]
+    public void A_prediction_stub_that_runs_the_experiment_is_held_for_review()
+    {
+        const string Nb05 = "05-dcgan.ipynb";
+        var master = NotebookJson.Load(Path.Combine(Notebooks, Nb05));
+        var student = JsonNode.Parse(File.ReadAllText(Path.Combine(Notebooks, "solutions", Nb05)))!;
+        var stub = student["cells"]!.AsArray().Single(c =>
+            NotebookJson.Source(c!).StartsWith("// EXERCISE 05.predict-checkerboard", StringComparison.Ordinal))!;
+        stub["source"] = "// EXERCISE 05.predict-checkerboard\nusing WganCourse.Exercises;\n\n" +
+                         "Checkerboard PredictCheckerboard() =>\n" +
+                         "    Ex05.CheckerboardRun(1).Outcome ?? Checkerboard.Both;";
+        var dir = Directory.CreateTempSubdirectory("wgan-scan-").FullName;
+        var path = Path.Combine(dir, Nb05);
+        File.WriteAllText(path, student.ToJsonString());
+        var flags = SemanticScan.Scan(master, NotebookJson.Load(path), master.Exercises()).Flags();
+        var flag = Assert.Single(flags, f => f.Review);
+        Assert.Equal("05.predict-checkerboard", flag.Exercise);
+        Assert.Contains("Ex05.CheckerboardRun", flag.Text);
+        // the master's stub and check cells are found like any exercise's
+        Assert.Contains(master.Exercises(), e => e.Id == "05.predict-checkerboard" &&
+            e.CheckSource.Trim() == "WganCourse.Exercises.Ex05.PredictCheckerboard(PredictCheckerboard)");
+    }
+
     [Fact]
     public void Kernel_commands_are_flagged_and_cells_that_do_not_compile_are_reported()
     {
