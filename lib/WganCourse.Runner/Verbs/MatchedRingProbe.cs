@@ -12,12 +12,54 @@ namespace WganCourse.Runner.Verbs;
 /// </summary>
 static class MatchedRingProbe
 {
+    /// <summary>Where a toy step's time goes: the whole step at width w and at width 1 (the overhead floor), and
+    /// the K copies' data and z draws alone (n_critic + 1 of each per generator step).</summary>
+    static int Profile(IReadOnlyList<RingObjective> objectives, int[] seeds, int batch, int hidden, int steps)
+    {
+        var ring = Data.Toy.Ring8();
+        double StepMs(RingObjective o, int width)
+        {
+            var opt = new SeedBatchOptions { Steps = steps, BatchSize = batch };
+            SeedBatchTrainer.Toy(MatchedRing.Make(o), ring, seeds, opt with { Steps = 20 }, hidden: width);
+            var r = SeedBatchTrainer.Toy(MatchedRing.Make(o), ring, seeds, opt, hidden: width);
+            return r.MsPerStep;
+        }
+        var sources = seeds.Select(s => (IBatchSource)new ToyBatches(ring, s)).ToList();
+        var zGens = seeds.Select(s => Seeds.Generator(s)).ToArray();
+        double DrawMs(int reps)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                torch.stack(sources.Select(src => src.Next(batch).X).ToArray());
+                torch.stack(zGens.Select(g => torch.randn(new long[] { batch, 2 }, generator: g)).ToArray());
+            }
+            return clock.Elapsed.TotalMilliseconds / reps;
+        }
+        DrawMs(200);
+        double draw = DrawMs(2000);
+        double trivial = Hosting.Benchmark.TrivialCallMicroseconds();
+        Console.WriteLine($"K = {seeds.Length}, batch {batch}, width {hidden}; trivial libtorch call {trivial:0.0} µs; " +
+                          $"one data + z draw for all copies {draw:0.000} ms");
+        foreach (var o in objectives)
+        {
+            int nCritic = MatchedRing.Make(o).CriticIterations(1);
+            double full = StepMs(o, hidden), floor = StepMs(o, 1);
+            Console.WriteLine($"{MatchedRing.Label(o)}: {full:0.00} ms/step at width {hidden}, floor (width 1) " +
+                              $"{floor:0.00} ms ({full / floor:0.0}× floor); data + z draws " +
+                              $"{(nCritic + 1) * draw:0.00} ms/step ({(nCritic + 1) * draw / full:P0})");
+        }
+        return 0;
+    }
+
     public static int Run(string[] args)
     {
         var objectives = MatchedRing.Notebook08.ToList();
         int steps = 6000, batch = 64, hidden = 64;
         int[] at = { 1000, 2000, 4000 }, seeds = Enumerable.Range(1, 10).ToArray();
         string? json = null;
+        int profile = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -33,11 +75,13 @@ static class MatchedRingProbe
                 case "--batch": batch = int.Parse(Next()); break;
                 case "--hidden": hidden = int.Parse(Next()); break;
                 case "--json": json = Next(); break;
+                case "--profile": profile = int.Parse(Next()); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
         }
         Console.WriteLine(Course.Setup());
         torch.set_num_threads(Threads.ToyModelThreads);
+        if (profile > 0) return Profile(objectives, seeds, batch, hidden, profile);
         var options = new MatchedRingOptions
         {
             Steps = steps, Seeds = seeds, ReadAt = at.Where(s => s < steps).ToArray(), BatchSize = batch,
@@ -61,7 +105,7 @@ static class MatchedRingProbe
                 objective = r.Objective.ToString(), r.Step, modes = r.Summary.Modes.Mean,
                 perSeed = r.Summary.ModesPerSeed, near = r.Summary.HighQuality.Mean,
                 nearPerSeed = r.Summary.Reports.Select(x => x.HighQualityFraction).ToArray(),
-                rkl = r.Summary.ReverseKl.Mean, outcomes = r.Outcomes.Select(o => o.ToString()).ToArray(),
+                rkl = double.IsFinite(r.Summary.ReverseKl.Mean) ? r.Summary.ReverseKl.Mean : (double?)null, outcomes = r.Outcomes.Select(o => o.ToString()).ToArray(),
                 seconds = r.Seconds, block = Seeds.Block,
             }), new JsonSerializerOptions { WriteIndented = true }));
         return 0;
