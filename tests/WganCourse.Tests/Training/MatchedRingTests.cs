@@ -121,4 +121,21 @@ public class MatchedRingTests
         });
         Assert.Contains("GAN loss B", table.ToMarkdown());
     }
+    [Theory]
+    [InlineData("ring")]
+    [InlineData("bimodal")]
+    public void Batched_toy_draws_equal_the_per_copy_draws_bit_for_bit(string which)
+    {
+        var target = which == "ring" ? Toy.Ring8() : Toy.Bimodal1D();
+        int[] seeds = { 1, 2, 3, 4 };
+        var one = seeds.Select(s => new ToyBatches(target, s)).ToList();
+        var each = seeds.Select(s => new ToyBatches(target, s)).ToList();
+        for (int step = 0; step < 3; step++)
+        {
+            using var expected = stack(one.Select(b => b.Next(64).X).ToArray());
+            using var got = ToyBatches.NextEach(each, 64)!;
+            Assert.True(expected.allclose(got, rtol: 0, atol: 0), $"draw {step}");
+        }
+        Assert.Null(ToyBatches.NextEach(new[] { new ToyBatches(Toy.SwissRoll(), 1) }, 8));
+    }
 }
