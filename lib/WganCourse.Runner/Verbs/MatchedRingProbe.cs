@@ -37,11 +37,29 @@ static class MatchedRingProbe
             }
             return clock.Elapsed.TotalMilliseconds / reps;
         }
+        var toy = seeds.Select(s => new ToyBatches(ring, s)).ToList();
+        double DrawEachMs(int reps)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++)
+            {
+                using var scope = torch.NewDisposeScope();
+                ToyBatches.NextEach(toy, batch);
+                torch.stack(zGens.Select(g => torch.randn(new long[] { batch, 2 }, generator: g)).ToArray());
+            }
+            return clock.Elapsed.TotalMilliseconds / reps;
+        }
         DrawMs(200);
-        double draw = DrawMs(2000);
+        DrawEachMs(200);
+        double draw = 0, drawEach = 0;
+        for (int r = 0; r < 5; r++) (draw, drawEach) = (draw + DrawMs(400), drawEach + DrawEachMs(400)); // interleaved
+        (draw, drawEach) = (draw / 5, drawEach / 5);
+        Console.WriteLine($"data + z draw for all copies: per copy {draw:0.000} ms, batched (NextEach) " +
+                          $"{drawEach:0.000} ms");
+        draw = drawEach;
         double trivial = Hosting.Benchmark.TrivialCallMicroseconds();
         Console.WriteLine($"K = {seeds.Length}, batch {batch}, width {hidden}; trivial libtorch call {trivial:0.0} µs; " +
-                          $"one data + z draw for all copies {draw:0.000} ms");
+                          "(step rows below: the trainer's batched draw)");
         foreach (var o in objectives)
         {
             int nCritic = MatchedRing.Make(o).CriticIterations(1);

@@ -123,6 +123,31 @@ public static class MatchedRing
     /// <summary>08's rows: all five.</summary>
     public static readonly IReadOnlyList<RingObjective> Notebook08 = Enum.GetValues<RingObjective>();
 
+    /// <summary>The profile's matched-ring settings (<see cref="Runtime.Budgets.MatchedRingSteps"/>, its seeds,
+    /// <see cref="Runtime.Budgets.PayoffBatch"/>, <see cref="Runtime.Budgets.ToyHidden"/>), read at every quarter.</summary>
+    public static MatchedRingOptions BudgetOptions()
+    {
+        int steps = Runtime.Budgets.MatchedRingSteps;
+        return new MatchedRingOptions
+        {
+            Steps = steps, Seeds = Runtime.Budgets.MatchedRingSeedList,
+            ReadAt = Enumerable.Range(1, 3).Select(q => q * steps / 4).Where(s => s > 0).ToArray(),
+            BatchSize = Runtime.Budgets.PayoffBatch, Hidden = Runtime.Budgets.ToyHidden,
+            Samples = Runtime.Budgets.PayoffSamples,
+        };
+    }
+
+    /// <summary>An ordering claim over two rows ("<paramref name="worse"/> collapses more"), judged only on seeds on
+    /// the data by this class's criterion (<see cref="NearShare"/>), with <see cref="ToyClaims.Ordering"/>.</summary>
+    public static OrderingVerdict Ordering(MatchedRingRow worse, MatchedRingRow better, double modeMargin,
+                                           double klMargin = 0.1)
+    {
+        ArgumentNullException.ThrowIfNull(worse);
+        ArgumentNullException.ThrowIfNull(better);
+        if (worse.Step != better.Step) throw new ArgumentException("compare rows read at the same step");
+        return ToyClaims.Ordering(worse.Summary, better.Summary, modeMargin, klMargin, NearShare);
+    }
+
     /// <summary>A fresh objective with the settings named by <paramref name="which"/>.</summary>
     public static Objective Make(RingObjective which) => which switch
     {

@@ -138,4 +138,25 @@ public class MatchedRingTests
         }
         Assert.Null(ToyBatches.NextEach(new[] { new ToyBatches(Toy.SwissRoll(), 1) }, 8));
     }
+    static MatchedRingRow Row(RingObjective o, Func<int, Tensor> samples)
+    {
+        var reports = Enumerable.Range(0, 4).Select(k => ToyMetrics.Evaluate(samples(k), Ring)).ToList();
+        var summary = ToyMetrics.Summarise(reports);
+        return new MatchedRingRow(o, o.ToString(), 100, summary,
+            reports.Select(r => MatchedRing.Classify(r, summary.MinSamples)).ToList(), TimeSpan.Zero, 100);
+    }
+
+    [Fact]
+    public void The_ordering_compares_runs_on_the_data_and_says_not_converged_for_a_spread_generator()
+    {
+        using var gen = Seeds.Generator(6);
+        var good = Row(RingObjective.WganGpToy, k => Ring.Sample(N, gen));
+        var collapsed = Row(RingObjective.LossB, k => OnModes(N, k, (k + 4) % 8));
+        var spread = Row(RingObjective.LossB, k => OnCircle(rand(new long[] { N }, generator: gen) * 6.283f));
+        Assert.Equal(4, collapsed.Collapsed);
+        Assert.Equal(4, good.Converged);
+        Assert.Equal(OrderingOutcome.Holds, MatchedRing.Ordering(collapsed, good, modeMargin: 2).Outcome);
+        Assert.Equal(OrderingOutcome.DoesNotHold, MatchedRing.Ordering(good, collapsed, modeMargin: 2).Outcome);
+        Assert.Equal(OrderingOutcome.NotConverged, MatchedRing.Ordering(spread, good, modeMargin: 2).Outcome);
+    }
 }
