@@ -51,14 +51,14 @@ public sealed class GaussianMixture : IToyDistribution
         return x.to_type(float32).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// One batch from each of several streams at once, [G, n, Dim]: slice g is bit for bit
-    /// <c>Sample(n, generators[g])</c> (each stream draws its modes, then its noise, as there), but the mode lookup
-    /// and the arithmetic run once for all streams, so a K-seed batch makes 2K + 8 libtorch calls instead of 13K.
-    /// </summary>
+    /// <summary> One batch from each of several streams at once, [G, n, Dim]: slice g is bit for
+    /// bit <c>Sample(n, generators[g])</c> (each stream draws its modes, then its noise, as there),
+    /// but the mode lookup and the arithmetic run once for all streams, so a K-seed batch makes 2K
+    /// + 8 libtorch calls instead of 13K. </summary>
     public Tensor SampleEach(int n, IReadOnlyList<Generator> generators)
     {
-        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
+        if (n <= 0)
+            throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
         ArgumentNullException.ThrowIfNull(generators);
         if (generators.Count == 0) throw new ArgumentException("no generator", nameof(generators));
         using var scope = NewDisposeScope();
@@ -72,7 +72,8 @@ public sealed class GaussianMixture : IToyDistribution
             noise[g] = randn(new long[] { n, Dim }, dtype: float64, generator: generators[g]);
         }
         var all = cat(which);
-        var mu = tensor(Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(Means.Length, Dim)
+        var mu = tensor(Means.SelectMany(m => m).ToArray(), dtype: float64)
+            .reshape(Means.Length, Dim)
             .index_select(0, all).view(G, n, Dim);
         var sd = tensor(Stds, dtype: float64).index_select(0, all).view(G, n, 1);
         var x = mu + sd * stack(noise);

@@ -124,7 +124,7 @@ public static class SeedBatchTrainer
                 for (int i = 0; i < nCritic; i++)
                 {
                     using var scope = NewDisposeScope();
-                    var x = (toy is null ? null : ToyBatches.NextEach(toy, B))                      // [K, B, dim]
+                    var x = (toy is null ? null : ToyBatches.NextEach(toy, B)) // [K, B, dim]
                             ?? stack(data.Select(src => src.Next(B).X).ToArray());
                     x = x.to(device);
                     Tensor fake;

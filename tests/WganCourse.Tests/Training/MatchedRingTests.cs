@@ -19,7 +19,8 @@ public class MatchedRingTests
     static readonly GaussianMixture Ring = Toy.Ring8();
     const int N = 2500, OnePercent = 25;
     static double Sigma => Ring.Stds[0];
-    static double Radius => Math.Sqrt(Ring.Means[0][0] * Ring.Means[0][0] + Ring.Means[0][1] * Ring.Means[0][1]);
+    static double Radius => Math.Sqrt(Ring.Means[0][0] * Ring.Means[0][0]
+        + Ring.Means[0][1] * Ring.Means[0][1]);
 
     static RingOutcome Classify(Tensor samples) =>
         MatchedRing.Classify(ToyMetrics.Evaluate(samples, Ring), OnePercent);
@@ -37,7 +38,8 @@ public class MatchedRingTests
         return cat(parts);
     }
 
-    /// <summary>n samples on the ring's circle at the given angles (radians) with tangential jitter.</summary>
+    /// <summary>n samples on the ring's circle at the given angles (radians) with tangential
+    /// jitter.</summary>
     static Tensor OnCircle(Tensor angles) =>
         stack(new[] { angles.cos(), angles.sin() }, 1) * (float)Radius;
 
@@ -63,12 +65,13 @@ public class MatchedRingTests
     }
 
     [Fact]
-    public void A_generator_spread_along_the_ring_between_the_modes_has_not_converged_rather_than_collapsed()
+    public void Spread_along_the_ring_between_the_modes_is_not_converged_rather_than_collapsed()
     {
         using var gen = Seeds.Generator(2);
         // midway between neighbouring modes: no sample near a mode
         var k = randint(0, 8, new long[] { N }, generator: gen).to_type(float32);
-        var between = (k + 0.5f) * (float)(Math.PI / 4) + randn(new long[] { N }, generator: gen) * 0.05f;
+        var between = (k + 0.5f) * (float)(Math.PI / 4) + randn(new long[] { N },
+            generator: gen) * 0.05f;
         Assert.Equal(RingOutcome.NotConverged, Classify(OnCircle(between)));
         // evenly around the whole circle: ≈ 8 % near a mode, on every mode a little
         var uniform = rand(new long[] { N }, generator: gen) * (float)(2 * Math.PI);
@@ -82,7 +85,8 @@ public class MatchedRingTests
     public void A_generator_off_the_data_has_not_converged()
     {
         using var gen = Seeds.Generator(3);
-        Assert.Equal(RingOutcome.NotConverged, Classify(randn(new long[] { N, 2 }, generator: gen) * 0.1f));
+        Assert.Equal(RingOutcome.NotConverged, Classify(randn(new long[] { N, 2 },
+            generator: gen) * 0.1f));
     }
 
     [Fact]
@@ -97,7 +101,8 @@ public class MatchedRingTests
     public void The_notebooks_objective_lists_split_the_five_rows()
     {
         Assert.Equal(new[] { RingObjective.LossA, RingObjective.LossB }, MatchedRing.Notebook03);
-        Assert.Equal(new[] { RingObjective.WganClip, RingObjective.WganGpToy }, MatchedRing.Notebook07);
+        Assert.Equal(new[] { RingObjective.WganClip, RingObjective.WganGpToy },
+            MatchedRing.Notebook07);
         Assert.Equal(5, MatchedRing.Notebook08.Count);
         Assert.Equal(5, MatchedRing.Notebook08.Select(MatchedRing.Label).Distinct().Count());
     }
@@ -107,7 +112,8 @@ public class MatchedRingTests
     {
         var options = new MatchedRingOptions
         {
-            Steps = 6, Seeds = new[] { 1, 2, 3 }, ReadAt = new[] { 3 }, BatchSize = 16, Hidden = 8, Samples = 200,
+            Steps = 6, Seeds = new[] { 1, 2, 3 }, ReadAt = new[] { 3 }, BatchSize = 16, Hidden = 8,
+                Samples = 200,
         };
         var table = MatchedRing.Run(MatchedRing.Notebook03, options);
         Assert.Equal(4, table.Rows.Count);
@@ -140,23 +146,29 @@ public class MatchedRingTests
     }
     static MatchedRingRow Row(RingObjective o, Func<int, Tensor> samples)
     {
-        var reports = Enumerable.Range(0, 4).Select(k => ToyMetrics.Evaluate(samples(k), Ring)).ToList();
+        var reports = Enumerable.Range(0, 4).Select(k => ToyMetrics.Evaluate(samples(k),
+            Ring)).ToList();
         var summary = ToyMetrics.Summarise(reports);
         return new MatchedRingRow(o, o.ToString(), 100, summary,
-            reports.Select(r => MatchedRing.Classify(r, summary.MinSamples)).ToList(), TimeSpan.Zero, 100);
+            reports.Select(r => MatchedRing.Classify(r, summary.MinSamples)).ToList(),
+                TimeSpan.Zero, 100);
     }
 
     [Fact]
-    public void The_ordering_compares_runs_on_the_data_and_says_not_converged_for_a_spread_generator()
+    public void Ordering_compares_runs_on_the_data_and_is_not_converged_for_a_spread_generator()
     {
         using var gen = Seeds.Generator(6);
         var good = Row(RingObjective.WganGpToy, k => Ring.Sample(N, gen));
         var collapsed = Row(RingObjective.LossB, k => OnModes(N, k, (k + 4) % 8));
-        var spread = Row(RingObjective.LossB, k => OnCircle(rand(new long[] { N }, generator: gen) * 6.283f));
+        var spread = Row(RingObjective.LossB, k => OnCircle(rand(new long[] { N },
+            generator: gen) * 6.283f));
         Assert.Equal(4, collapsed.Collapsed);
         Assert.Equal(4, good.Converged);
-        Assert.Equal(OrderingOutcome.Holds, MatchedRing.Ordering(collapsed, good, modeMargin: 2).Outcome);
-        Assert.Equal(OrderingOutcome.DoesNotHold, MatchedRing.Ordering(good, collapsed, modeMargin: 2).Outcome);
-        Assert.Equal(OrderingOutcome.NotConverged, MatchedRing.Ordering(spread, good, modeMargin: 2).Outcome);
+        Assert.Equal(OrderingOutcome.Holds, MatchedRing.Ordering(collapsed, good,
+            modeMargin: 2).Outcome);
+        Assert.Equal(OrderingOutcome.DoesNotHold, MatchedRing.Ordering(good, collapsed,
+            modeMargin: 2).Outcome);
+        Assert.Equal(OrderingOutcome.NotConverged, MatchedRing.Ordering(spread, good,
+            modeMargin: 2).Outcome);
     }
 }
