@@ -51,6 +51,35 @@ public sealed class GaussianMixture : IToyDistribution
         return x.to_type(float32).MoveToOuterDisposeScope();
     }
 
+    /// <summary> One batch from each of several streams at once, [G, n, Dim]: slice g is bit for
+    /// bit <c>Sample(n, generators[g])</c> (each stream draws its modes, then its noise, as there),
+    /// but the mode lookup and the arithmetic run once for all streams, so a K-seed batch makes 2K
+    /// + 8 libtorch calls instead of 13K. </summary>
+    public Tensor SampleEach(int n, IReadOnlyList<Generator> generators)
+    {
+        if (n <= 0)
+            throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
+        ArgumentNullException.ThrowIfNull(generators);
+        if (generators.Count == 0) throw new ArgumentException("no generator", nameof(generators));
+        using var scope = NewDisposeScope();
+        var w = tensor(Weights, dtype: float64);
+        int G = generators.Count;
+        var which = new Tensor[G];
+        var noise = new Tensor[G];
+        for (int g = 0; g < G; g++)
+        {
+            which[g] = multinomial(w, n, replacement: true, generator: generators[g]);
+            noise[g] = randn(new long[] { n, Dim }, dtype: float64, generator: generators[g]);
+        }
+        var all = cat(which);
+        var mu = tensor(Means.SelectMany(m => m).ToArray(), dtype: float64)
+            .reshape(Means.Length, Dim)
+            .index_select(0, all).view(G, n, Dim);
+        var sd = tensor(Stds, dtype: float64).index_select(0, all).view(G, n, 1);
+        var x = mu + sd * stack(noise);
+        return x.to_type(float32).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Exact density at one point.</summary>
     public double Density(params double[] x)
     {

@@ -136,4 +136,19 @@ public static partial class Budgets
     public static int ToyHidden => Profile.Pick(smoke: 32, cpu: 64, full: 512);
     /// <summary>07/08: samples per seed for the mode metrics (1 % = 25 samples).</summary>
     public static int PayoffSamples => Profile.Pick(smoke: 500, cpu: 2500, full: 2500);
+    // ------------------------------------------------------ 03/07/08: the matched ring (issue #21)
+
+    /// <summary>03/07/08: seeds of <see cref="Training.MatchedRing"/>, 1 … n (≥ 10 for a claim,
+    /// issue #21).</summary>
+    public static int MatchedRingSeeds => Profile.Pick(smoke: 2, cpu: 10, full: 10);
+    /// <summary>03/07/08: generator steps of every objective of the matched ring (width <see
+    /// cref="ToyHidden"/>, batch <see cref="PayoffBatch"/>). cpu 6000: block 0 at 6000
+    /// (docs/MATCHED-RING.md) — GAN loss A 5/10 seeds converged, loss B 1 converged and 3
+    /// collapsed, WGAN-GP (gan_toy.py) and WGAN-SN 4/10, clipped WGAN 0/10 (off the data); only
+    /// loss B and the clipped WGAN had stopped changing. Cost at load 4–6, 10 seeds: A 29 s, B
+    /// 30–86 s, clip 122 s, GP 313 s, SN 228 s — the WGAN rows do not fit one notebook's 4
+    /// minutes.</summary>
+    public static int MatchedRingSteps => Profile.Pick(smoke: 20, cpu: 6000, full: 20_000);
+    /// <summary>03/07/08: the matched ring's seeds.</summary>
+    public static int[] MatchedRingSeedList => Enumerable.Range(1, MatchedRingSeeds).ToArray();
 }

@@ -55,6 +55,21 @@ public sealed class ToyBatches : IResumableBatchSource
         generator = Seeds.Generator(seed);
     }
 
+    /// <summary>The next batch of every source, [K, n, d], bit for bit <c>stack(sources.Select(s
+    /// =&gt; s.Next(n).X))</c>, drawn with one mode lookup for all when they share a Gaussian
+    /// mixture (the seed-batch trainer's toy step, where K per-source draws were most of the
+    /// libtorch calls); null when they do not.</summary>
+    public static Tensor? NextEach(IReadOnlyList<ToyBatches> sources, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be ≥ 1");
+        if (sources.Count == 0 || sources[0].Distribution is not GaussianMixture mixture)
+            return null;
+        if (sources.Any(s => !ReferenceEquals(s.Distribution, mixture))) return null;
+        return mixture.SampleEach(batchSize, sources.Select(s => s.generator).ToList());
+    }
+
     public void SaveState(BinaryWriter writer) => Checkpoint.WriteGenerator(writer, generator);
 
     public void LoadState(BinaryReader reader) => Checkpoint.ReadGenerator(reader, generator, "toy batch source");

@@ -104,6 +104,7 @@ public static class SeedBatchTrainer
         Seeds.Set(seeds[0]); // objectives that draw from the global generator (WGAN-GP without its own) are reproducible
         for (int k = 0; k < K; k++) data[k].Reset(seeds[k]);
         var zGens = seeds.Select(s => Seeds.Generator(Trainer.LatentSeed(s))).ToArray();
+        var toy = data.All(src => src is ToyBatches) ? data.Cast<ToyBatches>().ToList() : null;
         using var dOpt = objective.CriticOptimizer.Create(d.parameters());
         using var gOpt = objective.GeneratorOptimizer.Create(g.parameters());
         string context = $"{objective.Name}, {K} seeds trained together; critic {objective.CriticOptimizer}, generator {objective.GeneratorOptimizer}";
@@ -123,7 +124,9 @@ public static class SeedBatchTrainer
                 for (int i = 0; i < nCritic; i++)
                 {
                     using var scope = NewDisposeScope();
-                    var x = stack(data.Select(src => src.Next(B).X).ToArray()).to(device);         // [K, B, dim]
+                    var x = (toy is null ? null : ToyBatches.NextEach(toy, B)) // [K, B, dim]
+                            ?? stack(data.Select(src => src.Next(B).X).ToArray());
+                    x = x.to(device);
                     Tensor fake;
                     using (no_grad()) fake = g.call(Latent(zGens, B, g.InDim, device));
                     var loss = CriticLoss(objective, d, x, fake);
