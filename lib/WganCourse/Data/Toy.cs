@@ -41,14 +41,8 @@ public sealed class GaussianMixture : IToyDistribution
 
     public Tensor Sample(int n, Generator generator)
     {
-        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "sample count must be positive");
         using var scope = NewDisposeScope();
-        var w = tensor(Weights, dtype: float64);
-        var which = multinomial(w, n, replacement: true, generator: generator);
-        var mu = tensor(Means.SelectMany(m => m).ToArray(), dtype: float64).reshape(Means.Length, Dim).index_select(0, which);
-        var sd = tensor(Stds, dtype: float64).index_select(0, which).unsqueeze(1);
-        var x = mu + sd * randn(new long[] { n, Dim }, dtype: float64, generator: generator);
-        return x.to_type(float32).MoveToOuterDisposeScope();
+        return SampleEach(n, new[] { generator })[0].MoveToOuterDisposeScope();
     }
 
     /// <summary> One batch from each of several streams at once, [G, n, Dim]: slice g is bit for
