@@ -215,6 +215,10 @@ public static class ToyClaims
     /// </summary>
     public const double OnTheModes = 0.2;
 
+    /// <summary>An objective's runs have converged enough to compare when at least half of its
+    /// <paramref name="seeds"/> (and two) are on the modes.</summary>
+    public static bool EnoughOnTheModes(int onTheModes, int seeds) => onTheModes >= 2 && 2 * onTheModes >= seeds;
+
     /// <summary>
     /// The ordering claims of notebooks 03, 07 and 08 ("<paramref name="worse"/> collapses more than
     /// <paramref name="better"/>"), judged only on runs that reached the data. A seed is on the modes when at least
@@ -234,13 +238,12 @@ public static class ToyClaims
             throw new ArgumentOutOfRangeException(nameof(modeMargin), "margins must be positive");
         var w = worse.Reports.Where(r => r.HighQualityFraction >= minHighQuality).ToList();
         var b = better.Reports.Where(r => r.HighQualityFraction >= minHighQuality).ToList();
-        bool Enough(int on, int all) => on >= 2 && 2 * on >= all;
         double Modes(List<ToyReport> rs, int min) => rs.Count == 0 ? double.NaN : rs.Average(r => (double)r.ModesWithAtLeast(min));
         double Kl(List<ToyReport> rs) => rs.Count == 0 ? double.NaN : rs.Average(r => r.ReverseKl);
         var v = new OrderingVerdict(OrderingOutcome.DoesNotHold, w.Count, worse.Reports.Count, b.Count,
                                     better.Reports.Count, Modes(w, worse.MinSamples), Modes(b, better.MinSamples),
                                     Kl(w), Kl(b));
-        if (!Enough(w.Count, worse.Reports.Count) || !Enough(b.Count, better.Reports.Count))
+        if (!EnoughOnTheModes(w.Count, worse.Reports.Count) || !EnoughOnTheModes(b.Count, better.Reports.Count))
             return v with { Outcome = OrderingOutcome.NotConverged };
         bool holds = v.BetterModes - v.WorseModes >= modeMargin || v.WorseKl - v.BetterKl >= klMargin;
         return v with { Outcome = holds ? OrderingOutcome.Holds : OrderingOutcome.DoesNotHold };
