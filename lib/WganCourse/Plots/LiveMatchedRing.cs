@@ -24,12 +24,14 @@ public sealed class LiveMatchedRing
 
     public void AfterStep(RingObjective which, int step)
     {
-        if (current != which) (current, _) = (which, Restart());
+        if (current != which) // the next objective starts: its own clock
+        {
+            current = which;
+            clock.Restart();
+        }
         if (step % every != 0 && step != steps) return;
-        int index = objectives.ToList().IndexOf(which) + 1;
+        int index = objectives.TakeWhile(o => o != which).Count() + 1;
         view.Update(new ProgressLine(step, steps, clock.Elapsed.TotalSeconds,
             $"{MatchedRing.Label(which)} ({index} of {objectives.Count}), all seeds at once"));
     }
-
-    bool Restart() { clock.Restart(); return true; }
 }
