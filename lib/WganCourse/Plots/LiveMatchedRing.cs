@@ -22,6 +22,13 @@ public sealed class LiveMatchedRing
         view = Notebook.Live(new ProgressLine(0, steps, 0, "starting…"));
     }
 
+    /// <summary>What the display shows now (a no-op display outside a kernel keeps it
+    /// too).</summary>
+    public IHtmlDisplay Current => view.Current;
+
+    /// <summary>Updates of the display so far.</summary>
+    public int Updates => view.Updates;
+
     public void AfterStep(RingObjective which, int step)
     {
         if (current != which) // the next objective starts: its own clock

@@ -158,3 +158,20 @@ public class MatchedRingClaimsTests
         Assert.True(MatchedRingClaims.MetricBlindSpot(new[] { clean, stray }).Passed);
     }
 }
+
+public class LiveMatchedRingTests
+{
+    [Fact]
+    public void Progress_updates_every_n_steps_and_at_the_end_and_names_the_objective()
+    {
+        var live = new WganCourse.Plots.LiveMatchedRing(MatchedRing.Notebook03, steps: 250,
+            every: 100);
+        foreach (var o in MatchedRing.Notebook03)
+            for (int s = 1; s <= 250; s++) live.AfterStep(o, s);
+        Assert.Equal(6, live.Updates); // 100, 200, 250 per objective
+        var line = Assert.IsType<WganCourse.Plots.ProgressLine>(live.Current);
+        Assert.Equal(250, line.Step);
+        Assert.Contains("GAN loss B", line.Extra);
+        Assert.Contains("2 of 2", line.Extra);
+    }
+}
