@@ -130,12 +130,25 @@ static class MatchedRingProbe
         });
         Console.WriteLine();
         Console.Write(table.ToMarkdown());
+        if (objectives.Contains(RingObjective.LossA) && objectives.Contains(RingObjective.LossB))
+        {
+            var (a, b) = (table.FinalOf(RingObjective.LossA), table.FinalOf(RingObjective.LossB));
+            foreach (var c in new[] { MatchedRingClaims.ModeCollapse(a, b),
+                         MatchedRingClaims.ModeImbalance(a, b),
+                         MatchedRingClaims.MetricBlindSpot(table.Final) })
+                Console.WriteLine($"{c.Id}: {(c.Passed ? "pass" : c.KnownFailure is null ? "FAIL"
+                    : "not reproduced")}; expected {c.Expected}; measured {c.Measured}; " +
+                    $"margin {(c.Margin is double m ? Claims.ClaimResult.FormatMargin(m) : "-")}" +
+                    $"; {c.Note}");
+        }
         if (json is not null)
             File.WriteAllText(json, JsonSerializer.Serialize(table.Rows.Select(r => new
             {
                 objective = r.Objective.ToString(), r.Step, modes = r.Summary.Modes.Mean,
                 perSeed = r.Summary.ModesPerSeed, near = r.Summary.HighQuality.Mean,
                 nearPerSeed = r.Summary.Reports.Select(x => x.HighQualityFraction).ToArray(),
+                rklPerSeed = r.Summary.Reports.Select(x => double.IsFinite(x.ReverseKl)
+                    ? x.ReverseKl : (double?)null).ToArray(),
                 rkl = double.IsFinite(r.Summary.ReverseKl.Mean) ? r.Summary.ReverseKl.Mean
                     : (double?)null, outcomes = r.Outcomes.Select(o => o.ToString()).ToArray(),
                 seconds = r.Seconds, block = Seeds.Block,

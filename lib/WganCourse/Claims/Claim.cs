@@ -151,11 +151,12 @@ public static class Claim
         spread is not double s ? null : s > 0 ? distance / s
         : distance >= 0 ? double.PositiveInfinity : double.NegativeInfinity;
 
-    /// <summary>A predicate claim: the caller states in words what was expected and what was seen.</summary>
+    /// <summary>A predicate claim: the caller states in words what was expected and what was seen (and, when it has
+    /// one, the margin in units of the claim's own spread).</summary>
     public static ClaimResult That(string id, string statement, string source, string expected, string measured, bool holds,
                                    ClaimKind kind = ClaimKind.Training, string? note = null,
-                                   string? knownFailure = null) =>
-        Record(id, statement, source, expected, measured, "", holds, kind, note, knownFailure);
+                                   string? knownFailure = null, double? margin = null) =>
+        Record(id, statement, source, expected, measured, "", holds, kind, note, knownFailure, margin);
 
     static ClaimResult Record(string id, string statement, string source, string expected, string measured, string tolerance,
                               bool passed, ClaimKind kind, string? note, string? knownFailure = null, double? margin = null)

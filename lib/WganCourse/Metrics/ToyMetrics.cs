@@ -190,23 +190,6 @@ public static class ToyMetrics
 /// </summary>
 public static class ToyClaims
 {
-    /// <summary>Mode collapse as notebook 03 claims it: the generator is ON the modes (at least
-    /// <paramref name="minHighQuality"/> of its samples high-quality) yet leaves at least one mode with fewer than
-    /// <paramref name="minSamples"/> samples. A generator that left the modes has not collapsed onto them: false.</summary>
-    public static bool CollapsedOnTheModes(ToyReport report, int minSamples, double minHighQuality = 0.5)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        return report.HighQualityFraction >= minHighQuality && report.ModesWithAtLeast(minSamples) < report.ModeCount;
-    }
-
-    /// <summary>Notebook 03's imbalance claim for one run: on the modes (≥ <paramref name="minHighQuality"/> high-quality)
-    /// and a mode histogram at least <paramref name="minReverseKl"/> from uniform.</summary>
-    public static bool ImbalancedOnTheModes(ToyReport report, double minReverseKl = 0.3, double minHighQuality = 0.5)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        return report.HighQualityFraction >= minHighQuality && report.ReverseKl >= minReverseKl;
-    }
-
     /// <summary>
     /// The share of samples within 3σ of some mode above which a seed counts as <b>on the modes</b> (converged
     /// enough to judge collapse): one fifth. Why this number, fixed from geometry before any run: a generator spread
@@ -220,7 +203,7 @@ public static class ToyClaims
     public static bool EnoughOnTheModes(int onTheModes, int seeds) => onTheModes >= 2 && 2 * onTheModes >= seeds;
 
     /// <summary>
-    /// The ordering claims of notebooks 03, 07 and 08 ("<paramref name="worse"/> collapses more than
+    /// The ordering claims of notebooks 07 and 08 ("<paramref name="worse"/> collapses more than
     /// <paramref name="better"/>"), judged only on runs that reached the data. A seed is on the modes when at least
     /// <paramref name="minHighQuality"/> of its samples are high-quality; collapse is compared over those seeds only.
     /// Unless at least half of each objective's seeds (and two at least) are on the modes the verdict is

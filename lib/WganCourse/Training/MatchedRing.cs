@@ -3,6 +3,7 @@ using System.Text;
 using WganCourse.Data;
 using WganCourse.Metrics;
 using WganCourse.Objectives;
+using static TorchSharp.torch;
 
 namespace WganCourse.Training;
 
@@ -60,6 +61,11 @@ public sealed record MatchedRingOptions
     public int Hidden { get; init; } = 64;
     /// <summary>Samples per seed for the metrics (1 % = 25 of 2500).</summary>
     public int Samples { get; init; } = 2500;
+    /// <summary>Keep every read-out's samples in <see cref="MatchedRingRow.Samples"/> (for
+    /// pictures); otherwise they are freed once measured.</summary>
+    public bool KeepSamples { get; init; }
+    /// <summary>Called after every generator step of every objective (progress output).</summary>
+    public Action<RingObjective, int>? AfterStep { get; init; }
 }
 
 /// <summary>One objective at one step of a matched ring run: the metrics over seeds and the outcome
@@ -68,6 +74,9 @@ public sealed record MatchedRingRow(RingObjective Objective, string Name, int St
                                     SeedSummary Summary, IReadOnlyList<RingOutcome> Outcomes,
                                     TimeSpan RunWallTime, int RunSteps)
 {
+    /// <summary>Every seed's samples at <see cref="Step"/>, [K, n, 2], when the run kept them
+    /// (<see cref="MatchedRingOptions.KeepSamples"/>).</summary>
+    public Tensor? Samples { get; init; }
     public int Count(RingOutcome o) => Outcomes.Count(x => x == o);
     public int Converged => Count(RingOutcome.Converged);
     public int Partial => Count(RingOutcome.Partial);
@@ -88,6 +97,13 @@ public sealed record MatchedRingTable(IReadOnlyList<MatchedRingRow> Rows,
 {
     /// <summary>The rows at the last read-out step, one per objective.</summary>
     public IReadOnlyList<MatchedRingRow> Final => Rows.Where(r => r.Step == Options.Steps).ToList();
+
+    /// <summary>The final row of <paramref name="which"/>.</summary>
+    public MatchedRingRow FinalOf(RingObjective which) => Final.Single(r => r.Objective == which);
+
+    /// <summary>The rows of <paramref name="which"/>, in step order.</summary>
+    public IReadOnlyList<MatchedRingRow> Of(RingObjective which) =>
+        Rows.Where(r => r.Objective == which).OrderBy(r => r.Step).ToList();
 
     /// <summary>A Markdown table (the report's and the instructor guide's format).</summary>
     public string ToMarkdown()
@@ -229,6 +245,7 @@ public static class MatchedRing
             {
                 Steps = options.Steps, BatchSize = options.BatchSize, SnapshotAt = readAt,
                 SnapshotSamples = options.Samples,
+                AfterStep = options.AfterStep is null ? null : s => options.AfterStep(which, s),
             }, hidden: options.Hidden);
             using (run.Generator)
             using (run.Critic)
@@ -241,8 +258,9 @@ public static class MatchedRing
                     var summary = ToyMetrics.Summarise(reports);
                     var outcomes = reports.Select(r => Classify(r, summary.MinSamples)).ToList();
                     mine.Add(new MatchedRingRow(which, Label(which), snap.Step, summary, outcomes,
-                                                run.WallTime, run.Steps));
-                    snap.Samples.Dispose();
+                                                run.WallTime, run.Steps)
+                        { Samples = options.KeepSamples ? snap.Samples : null });
+                    if (!options.KeepSamples) snap.Samples.Dispose();
                 }
                 rows.AddRange(mine);
                 afterRun?.Invoke(mine);

@@ -22,8 +22,6 @@ public class MarkdownNumbersTests
             "Arjovsky & Bottou's own result (their Figure 2), quoted as the paper's, not as ours"),
         ("03-kl-imbalance-and-mode-collapse.ipynb", "fair 12.5 %",
             "arithmetic: one mode in 8 of a balanced ring"),
-        ("03-kl-imbalance-and-mode-collapse.ipynb", "has 7.6 % there",
-            "geometry: the share of a uniform circle within 3σ of the 8 modes, a property of the ring"),
         ("04-cgan.ipynb", "exceed 99 % on the full",
             "LeCun et al. 1998's published accuracy, the source of the 95 % bar"),
         ("04-cgan.ipynb", "about 10 % correctly",
