@@ -92,7 +92,7 @@ public static class Claim
     /// A count-of-seeds claim with a derived threshold. <paramref name="assumedRate"/> is the per-seed success rate the
     /// claim assumes (say why in the notebook); the threshold is the largest k with P(Binomial(n, p) &lt; k) ≤ 1 %, so a
     /// course whose seeds succeed at that rate fails the claim at most once in 100 runs. The margin is
-    /// (successes − k) / √(n p (1 − p)).
+    /// (successes − k) / √(n p (1 − p)); a claim that needs every seed and gets them has none (nothing to spare).
     /// </summary>
     public static ClaimResult SeedCount(string id, string statement, string source, IReadOnlyList<bool> perSeed,
                                         double assumedRate, ClaimKind kind = ClaimKind.Training, string? note = null,
@@ -105,8 +105,9 @@ public static class Claim
         var tolerance = $"assumes p ≥ {assumedRate:0.####} per seed: P(< {t.K} of {n}) = {t.FalseFailure:0.0##%}";
         // too few seeds for any threshold at 1 % ("≥ 0 of n") judges nothing: it fails rather than passing empty
         if (t.K == 0) tolerance += " — too few seeds to judge";
+        // "every seed" (k = n) leaves no room above the threshold: a margin would read "+0.0σ" on every pass
         return Record(id, statement, source, expected, $"{count} of {n}", tolerance, t.K >= 1 && count >= t.K, kind,
-                      note, knownFailure, Margin(count - t.K, sd));
+                      note, knownFailure, t.K == n && count == n ? null : Margin(count - t.K, sd));
     }
 
     /// <summary>The seed mean is at least <paramref name="threshold"/> by 3 standard errors (mean − 3·SE ≥ threshold):

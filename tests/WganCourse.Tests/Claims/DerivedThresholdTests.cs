@@ -47,6 +47,12 @@ public class DerivedThresholdTests
         Assert.False(fail.Passed);
         Assert.True(fail.Margin < 0);
         Assert.Contains("margin", fail.ToHtml());
+        // a claim that needs every seed has nothing to spare: no "+0.0σ" margin on its pass, a negative one on a fail
+        var all = Claim.SeedCount("t.all", "s", "test", Seeds(20, 20), assumedRate: 0.9999);
+        Assert.True(all.Passed);
+        Assert.Equal("≥ 20 of 20 seeds", all.Expected);
+        Assert.Null(all.Margin);
+        Assert.True(Claim.SeedCount("t.all", "s", "test", Seeds(19, 20), assumedRate: 0.9999).Margin < 0);
     }
 
     [Fact]
