@@ -23,7 +23,7 @@ public class MatchedRingClaimsTests
     const int N = 2500, Seeds10 = 10;
 
     /// <summary>n samples split evenly over the given modes, σ as the data's.</summary>
-    static Tensor OnModes(int n, int seed, params int[] modes)
+    internal static Tensor OnModes(int n, int seed, params int[] modes)
     {
         using var gen = Seeds.Generator(seed);
         var parts = modes.Select((m, i) =>

@@ -26,17 +26,7 @@ public class MatchedRingTests
         MatchedRing.Classify(ToyMetrics.Evaluate(samples, Ring), OnePercent);
 
     /// <summary>n samples on the given modes (equal shares), σ as the data's.</summary>
-    static Tensor OnModes(int n, params int[] modes)
-    {
-        using var gen = Seeds.Generator(5);
-        var parts = modes.Select((m, i) =>
-        {
-            int count = n / modes.Length + (i < n % modes.Length ? 1 : 0);
-            var mu = tensor(Ring.Means[m].Select(v => (float)v).ToArray());
-            return randn(new long[] { count, 2 }, generator: gen) * (float)Sigma + mu;
-        }).ToArray();
-        return cat(parts);
-    }
+    static Tensor OnModes(int n, params int[] modes) => MatchedRingClaimsTests.OnModes(n, 5, modes);
 
     /// <summary>n samples on the ring's circle at the given angles (radians) with tangential
     /// jitter.</summary>
