@@ -190,7 +190,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     /// <see cref="Budgets.ClassifierSteps"/> steps (unless <paramref name="steps"/> is given), from <paramref name="seed"/>.
     /// <para>
     /// Cache: with <paramref name="cacheDir"/> (default: the repository's artifacts/digit-classifier, which is
-    /// gitignored) the weights are saved keyed by seed, steps and batch, with a sidecar recording their SHA-256 and
+    /// gitignored) the weights are saved keyed by seed, seed block, steps and batch, with a sidecar recording their SHA-256 and
     /// held-out accuracy. A cached file is used only if its checksum matches and re-measuring the held-out accuracy
     /// gives the recorded value (±0.002, allowing another device or thread count); otherwise it is retrained and
     /// overwritten, and <see cref="Provenance"/> says why. Pass <paramref name="useCache"/> = false to always train.
@@ -211,7 +211,9 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
             {
                 if (!useCache) return Train(train, heldOut, s, batch, seed, device, progress);
                 var dir = cacheDir ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Digits.DataRoot()))!, "artifacts", "digit-classifier");
-                var weights = Path.Combine(dir, $"v{RecipeVersion}-seed{seed}-steps{s}-batch{batch}.bin");
+                // the seed block moves the split and the weights' seeds: another block is another classifier
+                var block = Seeds.Block == 0 ? "" : $"-block{Seeds.Block}";
+                var weights = Path.Combine(dir, $"v{RecipeVersion}-seed{seed}{block}-steps{s}-batch{batch}.bin");
                 var sidecar = Path.ChangeExtension(weights, ".json");
                 string? why = TryLoad(weights, sidecar, heldOut, seed, device, out var cached);
                 if (cached is not null) return cached;
