@@ -61,7 +61,7 @@ public static class Stability
     /// that draws a handful of shapes holds a handful of classes).</summary>
     public const int CollapsedAtMost = 5;
     /// <summary>Per-seed rate assumed for "WGAN's FD-digits is lower than the GAN's" (docs/STABILITY.md says why).</summary>
-    public const double AssumedRate = 0.9;
+    public const double AssumedRate = 0.95;
 
     public static int ClassesHeld(IReadOnlyList<double> readings, double share = ClassShare)
     {
