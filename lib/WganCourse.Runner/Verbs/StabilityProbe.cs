@@ -10,7 +10,8 @@ namespace WganCourse.Runner.Verbs;
 /// <summary> Hidden verb `stability` (issue #21, item 4; not in the usage text): the GAN and a WGAN
 /// on the MLP generator without BatchNorm, per seed. `stability [--gen mlp] [--steps N]
 /// [--seeds 1-3] [--batch 64] [--wgan gp|clip] [--hidden 256,512] [--samples 2000]
-/// [--grids DIR] [--json FILE]`. One libtorch thread unless WGAN_COURSE_THREADS says otherwise.
+/// [--grids DIR] [--json FILE] [--rows gan,wgan,gan-bn]`. One libtorch thread unless WGAN_COURSE_THREADS says
+/// otherwise.
 /// </summary>
 static class StabilityProbe
 {
@@ -21,6 +22,7 @@ static class StabilityProbe
         int[]? hidden = null;
         var wgan = StabilityWgan.Gp;
         string? json = null, grids = null;
+        string[] rows = { "gan", "wgan" };
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i]
@@ -44,6 +46,7 @@ static class StabilityProbe
                 case "--wgan": wgan = Enum.Parse<StabilityWgan>(Next(), ignoreCase: true); break;
                 case "--hidden": hidden = Next().Split(',').Select(int.Parse).ToArray(); break;
                 case "--grids": grids = Next(); break;
+                case "--rows": rows = Next().Split(','); break;
                 case "--json": json = Next(); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
             }
@@ -59,13 +62,13 @@ static class StabilityProbe
             Console.WriteLine($"FD-digits real vs real ({samples} each): "
                 + $"{FdDigits.Compute(classifier, reals, other):0.00}");
         }
-        Console.WriteLine($"MLP G without BatchNorm, hidden [{string.Join(", ", hidden ?? Models.MnistMlp
+        Console.WriteLine($"MLP G (BatchNorm only in a gan-bn row), hidden [{string.Join(", ", hidden ?? Models.MnistMlp
             .GeneratorHidden)}]; steps {steps}, batch {batch}, seeds {string.Join(",", seeds)}, block "
             + $"{Seeds.Block}, WGAN {wgan}, threads {torch.get_num_threads()}, profile {Profile.Describe()}");
         var options = new StabilityOptions
         {
             Steps = steps, Seeds = seeds, BatchSize = batch, Hidden = hidden, Wgan = wgan,
-            Samples = samples, GridDir = grids,
+            Samples = samples, GridDir = grids, Rows = rows,
         };
         var runs = Stability.Run(digits, classifier, options, r => Console.WriteLine(
             $"  seed {r.Seed} {r.Objective}: FD-digits {r.FdDigits:0.0}, classes ≥ 5 % {r.ClassesHeld}, "

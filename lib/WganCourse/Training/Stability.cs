@@ -31,6 +31,9 @@ public sealed record StabilityOptions
     public StabilityWgan Wgan { get; init; } = StabilityWgan.Gp;
     /// <summary>Samples per FD-digits set and per class histogram.</summary>
     public int Samples { get; init; } = 2000;
+    /// <summary>Which rows to train per seed: "gan", "wgan", and the control "gan-bn" (the GAN with the same MLP
+    /// generator but BatchNorm after each hidden layer, notebook 05's baseline).</summary>
+    public IReadOnlyList<string> Rows { get; init; } = new[] { "gan", "wgan" };
     /// <summary>Where sample grids go (one PNG per objective and seed); null = none.</summary>
     public string? GridDir { get; init; }
 }
@@ -60,7 +63,8 @@ public static class Stability
     /// <summary>Collapsed: at most this many classes hold ≥ 5 % each (ten balanced digits hold all ten; a generator
     /// that draws a handful of shapes holds a handful of classes).</summary>
     public const int CollapsedAtMost = 5;
-    /// <summary>Per-seed rate assumed for "WGAN's FD-digits is lower than the GAN's" (docs/STABILITY.md says why).</summary>
+    /// <summary>Per-seed rate assumed for "WGAN's FD-digits is lower than the GAN's"
+    /// (docs/STABILITY.md says why).</summary>
     public const double AssumedRate = 0.95;
 
     public static int ClassesHeld(IReadOnlyList<double> readings, double share = ClassShare)
@@ -84,15 +88,23 @@ public static class Stability
         var reals = Reals(digits, o.Samples);
         var runs = new List<StabilityRun>();
         foreach (int s in o.Seeds)
-            foreach (var objective in new[] { (Objective)new GanNonSaturating(), MakeWgan(o.Wgan) })
+            foreach (var row in o.Rows)
             {
-                var g = new MnistMlpGenerator(seed: 10 * s + 1, hidden: o.Hidden, batchNorm: false);
+                var objective = row switch
+                {
+                    "gan" or "gan-bn" => (Objective)new GanNonSaturating(),
+                    "wgan" => MakeWgan(o.Wgan),
+                    _ => throw new ArgumentException($"row '{row}': use gan, wgan or gan-bn"),
+                };
+                bool bn = row == "gan-bn";
+                var g = new MnistMlpGenerator(seed: 10 * s + 1, hidden: o.Hidden, batchNorm: bn);
                 var d = new MnistMlpDiscriminator(seed: 10 * s + 2);
                 var clock = Stopwatch.StartNew();
                 var r = Trainer.Run(objective, g, d, new ImageBatches(digits),
                     new TrainOptions { Steps = o.Steps, BatchSize = o.BatchSize, Seed = s, LogEvery = 100 });
                 double seconds = clock.Elapsed.TotalSeconds;
-                var run = Read(Label(objective), s, g, classifier, reals, seconds, r.MsPerStep, o.GridDir);
+                var run = Read(Label(objective) + (bn ? " (BN G)" : ""), s, g, classifier, reals, seconds,
+                               r.MsPerStep, o.GridDir);
                 runs.Add(run);
                 report?.Invoke(run);
                 g.Dispose();
@@ -114,9 +126,11 @@ public static class Stability
         return digits.Images.index_select(0, order)[..n].clone();
     }
 
-    /// <summary>FD-digits and the class histogram of <paramref name="n"/> samples of <paramref name="g"/> (z from seed 7,
+    /// <summary>FD-digits and the class histogram of as many samples of <paramref name="g"/> as
+    /// <paramref name="reals"/> has (z from seed 7,
     /// as notebook 05), and optionally a 100-sample grid PNG.</summary>
-    public static StabilityRun Read(string objective, int seed, GeneratorNet g, DigitClassifier classifier, Tensor reals,
+    public static StabilityRun Read(string objective, int seed, GeneratorNet g, DigitClassifier classifier,
+                                    Tensor reals,
                                     double seconds = 0, double msPerStep = 0, string? gridDir = null)
     {
         g.eval();
@@ -138,7 +152,8 @@ public static class Stability
     }
 
     /// <summary>Claim 1: WGAN's FD-digits is below the GAN's on a seed, counted over seeds
-    /// (<see cref="Claim.SeedCount"/> at <see cref="AssumedRate"/>). A seed with either run missing counts as a miss.</summary>
+    /// (<see cref="Claim.SeedCount"/> at <see cref="AssumedRate"/>). A seed with either run missing counts as a
+    /// miss.</summary>
     public static ClaimResult FdClaim(IReadOnlyList<StabilityRun> runs)
     {
         var (seeds, gan, wgan) = Pairs(runs);
@@ -151,7 +166,8 @@ public static class Stability
             perSeed, AssumedRate, note: per);
     }
 
-    /// <summary>Claim 2: the GAN collapses (≤ <see cref="CollapsedAtMost"/> classes hold ≥ 5 %) on at least one seed
+    /// <summary>Claim 2: the GAN collapses (≤ <see cref="CollapsedAtMost"/> classes hold ≥ 5 %) on at least one
+    /// seed
     /// and WGAN collapses on none. Untrained or collapsed WGANs fail it; so does a GAN that never collapses.</summary>
     public static ClaimResult CollapseClaim(IReadOnlyList<StabilityRun> runs)
     {
@@ -175,7 +191,8 @@ public static class Stability
     {
         var seeds = runs.Select(r => r.Seed).Distinct().OrderBy(s => s).ToList();
         var gan = runs.Where(r => r.Objective == "GAN").GroupBy(r => r.Seed).ToDictionary(x => x.Key, x => x.Last());
-        var wgan = runs.Where(r => r.Objective != "GAN").GroupBy(r => r.Seed).ToDictionary(x => x.Key, x => x.Last());
+        var wgan = runs.Where(r => r.Objective.StartsWith("WGAN")).GroupBy(r => r.Seed)
+            .ToDictionary(x => x.Key, x => x.Last());
         return (seeds, gan, wgan);
     }
 
@@ -183,7 +200,8 @@ public static class Stability
     public static string Table(IReadOnlyList<StabilityRun> runs)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine("| seed | objective | FD-digits | classes ≥ 5 % | top class share | histogram (0–9, %) | s | ms/step |");
+        sb.AppendLine("| seed | objective | FD-digits | classes ≥ 5 % | top class share | histogram (0–9, %) | s "
+                      + "| ms/step |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in runs.OrderBy(r => r.Seed).ThenBy(r => r.Objective))
             sb.AppendLine($"| {r.Seed} | {r.Objective} | {r.FdDigits:0.0} | {r.ClassesHeld} | {r.TopShare:P0} | "

@@ -51,6 +51,15 @@ public class StabilityTests
     }
 
     [Fact]
+    public void TheBatchNormControlIsNotCountedAsWgan()
+    {
+        var runs = Enumerable.Range(1, 3).SelectMany(s => new[]
+            { Run("GAN", s, 300, OneDigit(2)), Run("GAN (BN G)", s, 100, Uniform) }).ToList();
+        Assert.False(Stability.FdClaim(runs).Passed);
+        Assert.False(Stability.CollapseClaim(runs).Passed);
+    }
+
+    [Fact]
     public void UntrainedOrEqualGeneratorsDoNotPass()
     {
         // the same (untrained) generator read twice: equal FD-digits, equal histograms
