@@ -15,7 +15,8 @@ public enum StabilityWgan
 {
     /// <summary>WGAN-GP with Gulrajani et al.'s image defaults: λ 10, Adam 1e-4, β (0, 0.9), n_critic 5.</summary>
     Gp,
-    /// <summary>The clipped WGAN of the WGAN paper's Figure 6: RMSProp 5e-5, c 0.01, n_critic 5 (100 early).</summary>
+    /// <summary>The clipped WGAN of the WGAN paper's Figure 6 (Algorithm 1): RMSProp 5e-5, c 0.01, n_critic 5
+    /// throughout (not the original code's 100 early critic steps).</summary>
     Clip,
 }
 
