@@ -12,6 +12,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "bench" => Bench.Run(args[1..]),
     "memcheck" => MemCheck.Run(args[1..]),
     "matched-ring" => MatchedRingProbe.Run(args[1..]), // hidden: issue #21 item 2's measurements
+    "stability" => StabilityProbe.Run(args[1..]), // hidden: issue #21 item 4 (WGAN paper §4.3)
     _ => Usage(),
 };
 
