@@ -9,9 +9,11 @@ namespace WganCourse.Runner.Verbs;
 
 /// <summary>
 /// `reproduce [--profile smoke|cpu|full] [--seed-block K] [--timeout SECONDS] [--out DIR] [--no-html] [--screenshots]
-/// [--twice] [notebook ...]`: runs every notebook
-/// (or the ones named) in order in the real kernel, gathers their claims, writes executed copies, claims.json and
-/// report.html. Exit code 0 only if every notebook ran through and no claim failed.
+/// [--twice] [--jobs N] [notebook ...]`: runs every notebook
+/// (or the ones named) in the real kernel, N kernels at a time (default: one per core the memory allows, as `grade`;
+/// every notebook trains on one libtorch thread, so two at once use a 2-core machine's second core and change no
+/// number), gathers their claims, writes executed copies, claims.json and report.html in notebook order. Exit code 0
+/// only if every notebook ran through and no claim failed.
 /// </summary>
 static class Reproduce
 {
@@ -19,7 +21,7 @@ static class Reproduce
     {
         var profile = Profile.Parse(Environment.GetEnvironmentVariable(Profile.Variable));
         double? timeout = null; string? outDir = null; bool html = true, shots = false, twice = false;
-        int? seedBlock = null;
+        int? seedBlock = null, jobs = null;
         var selected = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -31,6 +33,13 @@ static class Reproduce
                 case "--no-html": html = false; break;
                 case "--screenshots": shots = true; break;
                 case "--twice": twice = true; break;
+                case "--jobs" when i + 1 < args.Length:
+                    if (!int.TryParse(args[++i], out var j) || j < 1)
+                    {
+                        AnsiConsole.MarkupLine("[red]--jobs takes a whole number ≥ 1[/] (notebooks run at once)");
+                        return 2;
+                    }
+                    jobs = j; break;
                 case "--seed-block" when i + 1 < args.Length:
                     if (!int.TryParse(args[++i], out var k) || k < 0)
                     {
@@ -49,7 +58,8 @@ static class Reproduce
         var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
         // the block reaches every kernel through the environment it inherits (Seeds.Block reads it)
         if (seedBlock is int b) Environment.SetEnvironmentVariable(Seeds.BlockVariable, b.ToString());
-        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots, twice);
+        return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots, twice,
+                      jobs ?? Grade.DefaultJobs());
     }
 
     static string Twice(string notebook)
@@ -78,14 +88,21 @@ static class Reproduce
         }).ToList();
     }
 
-    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false, bool twice = false)
+    public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false, bool twice = false,
+                             int jobs = 1)
     {
+        jobs = Math.Clamp(jobs, 1, Math.Max(1, notebooks.Count));
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
-        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned) · engine {NotebookExecutor.Engine}");
-        var runs = new List<ExecutionResult>();
-        var claims = new List<NotebookClaim>();
+        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks, {jobs} at a time · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned) · engine {NotebookExecutor.Engine}");
+        // one slot per notebook, filled by whichever worker ran it: the report keeps notebook order
+        var slots = new (ExecutionResult Run, List<NotebookClaim> Claims)?[notebooks.Count];
         var pages = new Dictionary<string, string?>();
+        var console = new object(); // lines of two notebooks interleave, never mix within a line
+        void Say(string? tag, string markup)
+        {
+            lock (console) AnsiConsole.MarkupLine(tag is null ? markup : $"[grey]{Markup.Escape(tag)} │[/] {markup}");
+        }
         var total = System.Diagnostics.Stopwatch.StartNew();
         // Ctrl+C: end the running kernel (process tree), skip the rest, still write the report for what ran
         using var stop = new CancellationTokenSource();
@@ -108,7 +125,22 @@ static class Reproduce
         }
         try
         {
-        for (int n = 0; n < notebooks.Count && !stop.IsCancellationRequested; n++)
+        // kernels start one at a time: two starting together race for their web server's port and one dies
+        // before its first reply (NotebookExecutor then starts it again, seconds later); once a kernel runs its
+        // first cell, the next may start
+        using var starting = new SemaphoreSlim(1);
+        int next = -1;
+        var crashes = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        void Worker()
+        {
+            try
+            {
+                for (int n; (n = Interlocked.Increment(ref next)) < notebooks.Count && !stop.IsCancellationRequested;)
+                    slots[n] = RunOne(n);
+            }
+            catch (Exception e) { crashes.Enqueue(e); stop.Cancel(); } // the runner's own fault: end, as one job did
+        }
+        (ExecutionResult, List<NotebookClaim>) RunOne(int n)
         {
             var nb = notebooks[n];
             // solutions keep their folder, so they do not overwrite the student notebooks of the same name
@@ -117,41 +149,62 @@ static class Reproduce
             var claimsFile = Path.Combine(claimDir, file.Replace('/', '_').Replace(".ipynb", ".jsonl"));
             File.Delete(claimsFile);
             var env = new Dictionary<string, string> { [Profile.Variable] = profile, [WganCourse.Claims.Claim.FileVariable] = claimsFile };
-            AnsiConsole.MarkupLine($"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
+            // with several at once, each line names its notebook by its number (07, 08, …)
+            var tag = jobs == 1 ? null : Path.GetFileName(file).Split('-')[0];
+            Say(null, $"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
             // --twice: every cell twice in one kernel (all cells, then all again), as a student re-running a notebook does
             var source = twice ? Twice(nb) : nb;
-            var result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
+            if (jobs > 1) starting.Wait();
+            int started = jobs > 1 ? 0 : 1;
+            void Started() { if (Interlocked.Exchange(ref started, 1) == 0) starting.Release(); }
+            ExecutionResult result;
+            try
             {
+            result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
+            {
+                Started();
                 if (ev.Kind == "cell_done")
-                    AnsiConsole.MarkupLine($"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
+                    Say(tag, $"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
                 else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
-                    AnsiConsole.MarkupLine($"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
+                    Say(tag, $"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
             });
+            }
+            finally { Started(); }
             result = result with { Notebook = file };
-            runs.Add(result);
             var mine = Report.ReadClaims(file, claimsFile);
-            claims.AddRange(mine);
             foreach (var c in mine)
-                AnsiConsole.MarkupLine($"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : c.NotReproduced ? "[darkorange]not reproduced[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}" +
+                Say(tag, $"  {(c.skipped ? "[grey]skip[/]" : c.passed ? "[green]pass[/]" : c.NotReproduced ? "[darkorange]not reproduced[/]" : "[red]FAIL[/]")}{(c.kind == "check" ? " [blue](check)[/]" : "")} {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, measured {Markup.Escape(c.measured)}" +
                                        (c.margin is double m ? $", margin {Markup.Escape(WganCourse.Claims.ClaimResult.FormatMargin(m))}" : ""));
             if (result.Outcome != Outcome.Ok)
-                AnsiConsole.MarkupLine($"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
-            AnsiConsole.MarkupLine($"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
-            if (html && File.Exists(result.OutputPath)) pages[file] = Report.ToHtml(result.OutputPath, Path.GetDirectoryName(Path.Combine(outDir, "html", file))!);
-            if (shots && pages.GetValueOrDefault(file) is { } page)
+                Say(tag, $"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
+            Say(tag, $"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
+            string? page = null;
+            if (html && File.Exists(result.OutputPath))
+            {
+                page = Report.ToHtml(result.OutputPath, Path.GetDirectoryName(Path.Combine(outDir, "html", file))!);
+                lock (pages) pages[file] = page;
+            }
+            if (shots && page is not null)
             {
                 var png = Path.Combine(outDir, "screenshots", file.Replace('/', '_').Replace(".ipynb", ".png"));
                 Directory.CreateDirectory(Path.GetDirectoryName(png)!);
                 Browser.Screenshot(page, png, height: 9000);
-                AnsiConsole.MarkupLine($"  screenshot (offline render): {Markup.Escape(png)}");
+                Say(tag, $"  screenshot (offline render): {Markup.Escape(png)}");
             }
+            return (result, mine);
         }
+        var workers = Enumerable.Range(0, jobs).Select(_ => new Thread(Worker)).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        if (!crashes.IsEmpty) throw new AggregateException(crashes);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
             NotebookExecutor.Stopping = default;
         }
+        var runs = slots.Where(r => r is not null).Select(r => r!.Value.Run).ToList();
+        var claims = slots.Where(r => r is not null).SelectMany(r => r!.Value.Claims).ToList();
         if (stop.IsCancellationRequested)
             AnsiConsole.MarkupLine($"[yellow]stopped (Ctrl+C) after {runs.Count} of {notebooks.Count} notebooks[/]: the report covers what ran");
         Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);

@@ -219,8 +219,14 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
                 if (cached is not null) return cached;
                 var clf = Train(train, heldOut, s, batch, seed, device, progress);
                 Directory.CreateDirectory(dir);
-                clf.save(weights);
-                File.WriteAllText(sidecar, JsonSerializer.Serialize(new CacheRecord(Sha256(weights), clf.HeldOutAccuracy, s, batch, seed, SplitSeed, RecipeVersion)));
+                // written beside, then renamed: two notebooks run at once (reproduce --jobs) may both train it,
+                // and a reader must never see half a file (a mismatch would only retrain, but costs minutes)
+                var part = $"{weights}.{Environment.ProcessId}.part";
+                clf.save(part);
+                var record = new CacheRecord(Sha256(part), clf.HeldOutAccuracy, s, batch, seed, SplitSeed, RecipeVersion);
+                File.WriteAllText(sidecar + $".{Environment.ProcessId}.part", JsonSerializer.Serialize(record));
+                File.Move(part, weights, overwrite: true);
+                File.Move(sidecar + $".{Environment.ProcessId}.part", sidecar, overwrite: true);
                 if (why is not null) clf.Provenance = $"cache mismatch: retrained ({why})";
                 return clf;
             }

@@ -28,10 +28,11 @@ public class CourseSmokeTests
         Assert.NotEmpty(solutions);
         // the engine the runner will pick (it reads the same variable and makes the same test)
         var engine = NotebookExecutor.Engine;
-        // 9 notebooks twice, 8 solutions once: ≈ 8 min on two idle cores, longer on a shared machine
+        // 9 notebooks twice, 8 solutions once, two kernels at a time (as the course command runs them on two
+        // cores): ≈ 8 min one at a time on two idle cores (2026-12-06: 459 s), about half with two
         foreach (var (files, twice) in new[] { (notebooks, true), (solutions, false) })
         {
-            var args = new[] { "reproduce", "--profile", "smoke", "--no-html", "--out", "{out}" }
+            var args = new[] { "reproduce", "--profile", "smoke", "--no-html", "--jobs", "2", "--out", "{out}" }
                 .Concat(twice ? new[] { "--twice" } : Array.Empty<string>()).Concat(files).ToArray();
             var r = RunnerProcess.RunWith(null, TimeSpan.FromMinutes(40), args);
             Assert.True(r.ExitCode == 0, r.Output);

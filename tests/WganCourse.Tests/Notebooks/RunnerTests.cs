@@ -62,6 +62,31 @@ public class RunnerTests
         Assert.Empty(r.Claims.EnumerateArray()); // the cell after the throw never ran
     }
 
+    /// <summary>--jobs 2 (the default on two cores): two kernels at once, the report in the order given.</summary>
+    [Fact]
+    public void Two_notebooks_at_once_are_reported_in_notebook_order_with_every_claim()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--jobs", "2",
+            "--out", "{out}", RunnerProcess.Fixture("failing-claim.ipynb"), RunnerProcess.Fixture("good.ipynb"));
+        Assert.True(r.ExitCode == 1, r.Output); // the failing claim still fails the run
+        Assert.Contains("2 notebooks, 2 at a time", r.Output);
+        var ids = r.Claims.EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToArray();
+        Assert.True(ids.SequenceEqual(new[] { "fx.fails", "fx.after", "fx.good" }),
+                    string.Join(", ", ids) + "\n" + r.Output);
+        Assert.Contains("good.ipynb │", r.Output); // each line names its notebook
+        foreach (var nb in new[] { "failing-claim.ipynb", "good.ipynb" })
+            Assert.True(File.Exists(Path.Combine(r.OutDir, "notebooks", nb)), "no executed copy of " + nb);
+        Assert.Contains("1 claim(s) failed", r.Output);
+    }
+
+    [Fact]
+    public void A_job_count_below_one_is_refused_with_a_message()
+    {
+        var r = RunnerProcess.Run("reproduce", "--jobs", "0", RunnerProcess.Fixture("good.ipynb"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--jobs takes a whole number", r.Output);
+    }
+
     [JupyterFact]
     public void A_notebook_over_its_time_limit_is_killed_and_reported()
     {
