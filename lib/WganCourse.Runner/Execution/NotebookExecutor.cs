@@ -106,8 +106,13 @@ public static class NotebookExecutor
             var result = Engine == "stdio"
                 ? StdioExecutor.Execute(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess)
                 : ExecuteOnce(notebook, output, environment, limit, onEvent, cellTimeoutSeconds, allowErrors, workingDirectory, wrapProcess);
-            bool diedAtStart = result.Outcome == Outcome.HostError && result.CellSeconds.Count == 0 &&
-                               result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal);
+            // two kernels starting at once: one may die before its first reply, or when its web server finds
+            // the port it chose taken (Kestrel "Failed to bind to address"; reproduce --jobs, grade --jobs)
+            bool diedAtStart = result.CellSeconds.Count == 0 &&
+                ((result.Outcome == Outcome.HostError &&
+                  result.Log.Contains("Kernel died before replying to kernel_info", StringComparison.Ordinal)) ||
+                 (result.Outcome == Outcome.KernelDied &&
+                  result.Log.Contains("Failed to bind to address", StringComparison.Ordinal)));
             if (!diedAtStart || attempt == StartAttempts || Stopping.IsCancellationRequested) return result;
             Thread.Sleep(TimeSpan.FromSeconds(1 + Random.Shared.NextDouble() * 2));
         }

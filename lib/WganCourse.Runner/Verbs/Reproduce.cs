@@ -177,6 +177,9 @@ static class Reproduce
                                        (c.margin is double m ? $", margin {Markup.Escape(WganCourse.Claims.ClaimResult.FormatMargin(m))}" : ""));
             if (result.Outcome != Outcome.Ok)
                 Say(tag, $"  [red]{result.Outcome} at cell {result.FailedCell}[/]: {Markup.Escape(string.Join(" ", (result.Error ?? "").Split('\n').Take(2)))}");
+            if (result.Outcome == Outcome.KernelDied) // why is in the kernel's own log, not in a cell
+                Say(tag, "  [grey]kernel log (last lines):[/] " + Markup.Escape(string.Join("\n    ",
+                    result.Log.Split('\n').Where(l => l.Trim().Length > 0 && !l.StartsWith('{')).TakeLast(12))));
             Say(tag, $"  {(result.Outcome == Outcome.Ok ? "[green]ok[/]" : "[red]failed[/]")} in {result.Seconds:0.0} s");
             string? page = null;
             if (html && File.Exists(result.OutputPath))
