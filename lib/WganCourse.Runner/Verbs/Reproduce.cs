@@ -162,7 +162,7 @@ static class Reproduce
             {
             result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
             {
-                Started();
+                if (ev.Kind is "cell_start" or "cell_done" or "error") Started(); // not "start": no kernel yet
                 if (ev.Kind == "cell_done")
                     Say(tag, $"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
                 else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
