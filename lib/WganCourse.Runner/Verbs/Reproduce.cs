@@ -58,8 +58,9 @@ static class Reproduce
         var limit = TimeSpan.FromSeconds(timeout ?? profile switch { ProfileName.Smoke => 300, ProfileName.Cpu => 900, _ => 7200 });
         // the block reaches every kernel through the environment it inherits (Seeds.Block reads it)
         if (seedBlock is int b) Environment.SetEnvironmentVariable(Seeds.BlockVariable, b.ToString());
+        // full: one at a time unless asked — its kernels would share one GPU's memory and use many threads each
         return RunAll(notebooks, name, limit, outDir ?? Repo.Artifacts, html, shots, twice,
-                      jobs ?? Grade.DefaultJobs());
+                      jobs ?? (profile == ProfileName.Full ? 1 : Grade.DefaultJobs()));
     }
 
     static string Twice(string notebook)
