@@ -126,21 +126,15 @@ static class Reproduce
         }
         try
         {
-        // kernels start one at a time: two starting together race for their web server's port and one dies
-        // before its first reply (NotebookExecutor then starts it again, seconds later); once a kernel runs its
-        // first cell, the next may start
-        using var starting = new SemaphoreSlim(1);
-        int next = -1;
-        var crashes = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        void Worker()
+        // handed out in notebook order, one at a time (no chunks), as grade does; two kernels starting together
+        // may race for a web-server port, and NotebookExecutor starts the one that lost again
+        var order = System.Collections.Concurrent.Partitioner.Create(Enumerable.Range(0, notebooks.Count),
+            System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = jobs }, (n, state) =>
         {
-            try
-            {
-                for (int n; (n = Interlocked.Increment(ref next)) < notebooks.Count && !stop.IsCancellationRequested;)
-                    slots[n] = RunOne(n);
-            }
-            catch (Exception e) { crashes.Enqueue(e); stop.Cancel(); } // the runner's own fault: end, as one job did
-        }
+            if (stop.IsCancellationRequested) state.Stop();
+            else slots[n] = RunOne(n);
+        });
         (ExecutionResult, List<NotebookClaim>) RunOne(int n)
         {
             var nb = notebooks[n];
@@ -155,22 +149,13 @@ static class Reproduce
             Say(null, $"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
             // --twice: every cell twice in one kernel (all cells, then all again), as a student re-running a notebook does
             var source = twice ? Twice(nb) : nb;
-            if (jobs > 1) starting.Wait();
-            int started = jobs > 1 ? 0 : 1;
-            void Started() { if (Interlocked.Exchange(ref started, 1) == 0) starting.Release(); }
-            ExecutionResult result;
-            try
+            var result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
             {
-            result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
-            {
-                if (ev.Kind is "cell_start" or "cell_done" or "error") Started(); // not "start": no kernel yet
                 if (ev.Kind == "cell_done")
                     Say(tag, $"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
                 else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
                     Say(tag, $"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
             });
-            }
-            finally { Started(); }
             result = result with { Notebook = file };
             var mine = Report.ReadClaims(file, claimsFile);
             foreach (var c in mine)
@@ -197,10 +182,6 @@ static class Reproduce
             }
             return (result, mine);
         }
-        var workers = Enumerable.Range(0, jobs).Select(_ => new Thread(Worker)).ToList();
-        workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
-        if (!crashes.IsEmpty) throw new AggregateException(crashes);
         }
         finally
         {
