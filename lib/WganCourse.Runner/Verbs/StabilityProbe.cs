@@ -75,8 +75,16 @@ static class StabilityProbe
             + $"top {r.TopShare:P0}, {r.Seconds:0.0} s ({r.MsPerStep:0.0} ms/step)"));
         Console.WriteLine();
         Console.Write(Stability.Table(runs));
+        // the untrained generator of each seed (both objectives start from it), for the variety claim
+        var untrained = new Dictionary<int, double>();
+        foreach (int s in seeds)
+            using (var g0 = new Models.MnistMlpGenerator(seed: 10 * s + 1, hidden: hidden))
+                untrained[s] = Stability.Variety(g0);
+        Console.WriteLine("variety of the untrained G per seed: "
+            + string.Join(", ", untrained.Select(u => $"seed {u.Key} {u.Value:0.00}")));
         if (rows.Contains("gan") && rows.Contains("wgan")) // the claims compare these two rows
-            foreach (var c in new[] { Stability.FdClaim(runs), Stability.CollapseClaim(runs) })
+            foreach (var c in new[] { Stability.FdClaim(runs), Stability.CollapseClaim(runs),
+                                      Stability.VarietyClaim(runs, untrained) })
                 Console.WriteLine($"{c.Id}: {(c.Passed ? "pass" : "FAIL")}; expected {c.Expected}; measured "
                     + $"{c.Measured}; {c.Note}");
         if (json is not null)
@@ -87,8 +95,9 @@ static class StabilityProbe
                 runs = runs.Select(r => new
                 {
                     r.Seed, r.Objective, fd = r.FdDigits, classes = r.ClassesHeld, r.Readings, r.Seconds,
-                    msPerStep = r.MsPerStep,
+                    msPerStep = r.MsPerStep, variety = r.Variety,
                 }),
+                untrainedVariety = untrained,
             }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }

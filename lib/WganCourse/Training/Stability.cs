@@ -39,9 +39,10 @@ public sealed record StabilityOptions
     public string? GridDir { get; init; }
 }
 
-/// <summary>One trained generator, read: FD-digits to the real digits, the class histogram, wall seconds.</summary>
+/// <summary>One trained generator, read: FD-digits to the real digits, the class histogram, wall seconds, and the
+/// variety of its samples (<see cref="Stability.Variety"/>; NaN when not read).</summary>
 public sealed record StabilityRun(string Objective, int Seed, double FdDigits, double[] Readings, double Seconds,
-                                  double MsPerStep)
+                                  double MsPerStep, double Variety = double.NaN)
 {
     /// <summary>Digit classes holding ≥ 5 % of the samples.</summary>
     public int ClassesHeld => Stability.ClassesHeld(Readings);
@@ -140,6 +141,7 @@ public static class Stability
         using (var z = Seeds.Generator(7))
         using (no_grad()) fakes = g.Sample((int)reals.shape[0], z);
         double fd = Metrics.FdDigits.Compute(classifier, fakes, reals);
+        double variety = Variety(fakes);
         var counts = bincount(classifier.Predict(fakes).to(CPU), minlength: 10).data<long>().ToArray();
         var readings = counts.Select(c => c / (double)fakes.shape[0]).ToArray();
         if (gridDir is not null)
@@ -149,20 +151,20 @@ public static class Stability
             File.WriteAllBytes(Path.Combine(gridDir, $"{name}-seed{seed}.png"),
                 new Plots.ImageGrid(fakes[..Math.Min(100, (int)fakes.shape[0])], columns: 10, scale: 2).Png);
         }
-        return new StabilityRun(objective, seed, fd, readings, seconds, msPerStep);
+        return new StabilityRun(objective, seed, fd, readings, seconds, msPerStep, variety);
     }
 
     /// <summary>Claim 1: WGAN's FD-digits is below the GAN's on a seed, counted over seeds
     /// (<see cref="Claim.SeedCount"/> at <see cref="AssumedRate"/>). A seed with either run missing counts as a
     /// miss.</summary>
-    public static ClaimResult FdClaim(IReadOnlyList<StabilityRun> runs)
+    public static ClaimResult FdClaim(IReadOnlyList<StabilityRun> runs, string id = "stability.fd")
     {
         var (seeds, gan, wgan) = Pairs(runs);
         var perSeed = seeds.Select(s => gan.TryGetValue(s, out var a) && wgan.TryGetValue(s, out var b)
                                         && double.IsFinite(b.FdDigits) && b.FdDigits < a.FdDigits).ToList();
         string per = string.Join("; ", seeds.Select(s =>
             $"seed {s}: GAN {F(gan, s)}, WGAN {F(wgan, s)}"));
-        return Claim.SeedCount("stability.fd", "with the MLP generator without BatchNorm, WGAN's FD-digits is lower "
+        return Claim.SeedCount(id, "with the MLP generator without BatchNorm, WGAN's FD-digits is lower "
             + "than the GAN's at the same generator steps, per seed", "Arjovsky, Chintala & Bottou 2017, §4.3, Fig. 6",
             perSeed, AssumedRate, note: per);
     }
@@ -170,7 +172,7 @@ public static class Stability
     /// <summary>Claim 2: the GAN collapses (≤ <see cref="CollapsedAtMost"/> classes hold ≥ 5 %) on at least one
     /// seed
     /// and WGAN collapses on none. Untrained or collapsed WGANs fail it; so does a GAN that never collapses.</summary>
-    public static ClaimResult CollapseClaim(IReadOnlyList<StabilityRun> runs)
+    public static ClaimResult CollapseClaim(IReadOnlyList<StabilityRun> runs, string id = "stability.collapse")
     {
         var (seeds, gan, wgan) = Pairs(runs);
         int ganCollapsed = seeds.Count(s => gan.TryGetValue(s, out var r) && r.Collapsed);
@@ -178,11 +180,63 @@ public static class Stability
         bool holds = seeds.Count > 0 && ganCollapsed >= 1 && wganCollapsed == 0;
         string Held(Dictionary<int, StabilityRun> m) => string.Join(", ",
             seeds.Select(s => m.TryGetValue(s, out var r) ? $"{r.ClassesHeld}" : "-"));
-        return Claim.That("stability.collapse", $"the GAN's class histogram collapses (≤ {CollapsedAtMost} classes "
+        return Claim.That(id, $"the GAN's class histogram collapses (≤ {CollapsedAtMost} classes "
             + $"≥ {ClassShare:P0}) on some seed, WGAN's on none", "Arjovsky, Chintala & Bottou 2017, §4.3, Fig. 6",
             expected: $"GAN collapsed on ≥ 1 of {seeds.Count}, WGAN on 0",
             measured: $"GAN on {ganCollapsed}, WGAN on {wganCollapsed} (classes held per seed: GAN {Held(gan)}; "
                       + $"WGAN {Held(wgan)})", holds: holds);
+    }
+
+    /// <summary>Samples whose variety is read (the first ones; all if fewer).</summary>
+    public const int VarietySamples = 500;
+
+    /// <summary>How different a generator's samples are from one another: the mean Euclidean distance between two of
+    /// the first <see cref="VarietySamples"/> samples (pixels in [−1, 1], all pairs, a sample not paired with itself).
+    /// One image drawn for every z gives 0; the real digits give about 20.</summary>
+    public static double Variety(Tensor samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        long n = Math.Min(VarietySamples, samples.shape[0]);
+        if (n < 2) throw new ArgumentException($"variety needs at least 2 samples, got {samples.shape[0]}");
+        using var scope = NewDisposeScope();
+        var x = samples[..(int)n].reshape(n, -1).to(float64);
+        return cdist(x, x).sum().item<double>() / (n * (n - 1));
+    }
+
+    /// <summary><see cref="Variety(Tensor)"/> of <see cref="VarietySamples"/> samples of <paramref name="g"/> drawn
+    /// from the latent codes <see cref="Read"/> uses (seed 7), in eval mode.</summary>
+    public static double Variety(GeneratorNet g)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        g.eval();
+        using var scope = NewDisposeScope();
+        using var z = Seeds.Generator(7);
+        using var _ = no_grad();
+        return Variety(g.Sample(VarietySamples, z));
+    }
+
+    /// <summary>The factor by which WGAN's samples must out-vary both the GAN's and the untrained generator's.</summary>
+    public const double VarietyFactor = 2;
+
+    /// <summary>Claim 3: per seed, WGAN's samples are at least <see cref="VarietyFactor"/> times as varied as the GAN's
+    /// AND as the untrained generator's (the same initial G for both), counted over seeds at
+    /// <see cref="AssumedRate"/>. An untrained or collapsed WGAN fails; so does one no more varied than the GAN. A seed
+    /// with a run or the untrained reading missing, or a non-finite value, counts as a miss.</summary>
+    public static ClaimResult VarietyClaim(IReadOnlyList<StabilityRun> runs,
+        IReadOnlyDictionary<int, double> untrainedVariety, string id = "stability.variety")
+    {
+        ArgumentNullException.ThrowIfNull(untrainedVariety);
+        var (seeds, gan, wgan) = Pairs(runs);
+        bool Holds(int s) => gan.TryGetValue(s, out var a) && wgan.TryGetValue(s, out var b)
+            && untrainedVariety.TryGetValue(s, out var u) && double.IsFinite(a.Variety)
+            && double.IsFinite(b.Variety) && double.IsFinite(u) && b.Variety >= VarietyFactor * Math.Max(a.Variety, u);
+        string V(Dictionary<int, StabilityRun> m, int s) => m.TryGetValue(s, out var r) ? $"{r.Variety:0.00}" : "-";
+        string per = string.Join("; ", seeds.Select(s => $"seed {s}: untrained "
+            + (untrainedVariety.TryGetValue(s, out var u) ? $"{u:0.00}" : "-") + $", GAN {V(gan, s)}, WGAN {V(wgan, s)}"));
+        return Claim.SeedCount(id, $"with the MLP generator without BatchNorm, WGAN's samples are at least "
+            + $"{VarietyFactor:0}× as varied as the GAN's and as the untrained generator's, per seed",
+            "Arjovsky, Chintala & Bottou 2017, §4.3, Fig. 6 (\"significant degree of mode collapse in the GAN MLP\")",
+            seeds.Select(Holds).ToList(), AssumedRate, note: per);
     }
 
     static string F(Dictionary<int, StabilityRun> m, int s) => m.TryGetValue(s, out var r) ? $"{r.FdDigits:0.0}" : "-";
@@ -201,11 +255,11 @@ public static class Stability
     public static string Table(IReadOnlyList<StabilityRun> runs)
     {
         var sb = new System.Text.StringBuilder();
-        sb.AppendLine("| seed | objective | FD-digits | classes ≥ 5 % | top class share | histogram (0–9, %) | s "
-                      + "| ms/step |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| seed | objective | FD-digits | variety | classes ≥ 5 % | top class share | histogram (0–9, %) "
+                      + "| s | ms/step |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in runs.OrderBy(r => r.Seed).ThenBy(r => r.Objective))
-            sb.AppendLine($"| {r.Seed} | {r.Objective} | {r.FdDigits:0.0} | {r.ClassesHeld} | {r.TopShare:P0} | "
+            sb.AppendLine($"| {r.Seed} | {r.Objective} | {r.FdDigits:0.0} | {r.Variety:0.00} | {r.ClassesHeld} | {r.TopShare:P0} | "
                 + $"{string.Join(" ", r.Readings.Select(x => $"{100 * x:0}"))} | {r.Seconds:0} | {r.MsPerStep:0.0} |");
         return sb.ToString();
     }

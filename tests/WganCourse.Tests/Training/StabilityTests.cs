@@ -21,8 +21,50 @@ public class StabilityTests
     static readonly double[] Uniform = Enumerable.Repeat(0.1, 10).ToArray();
     static double[] OneDigit(int k) => Enumerable.Range(0, 10).Select(i => i == k ? 1.0 : 0.0).ToArray();
 
-    static StabilityRun Run(string objective, int seed, double fd, double[] readings) =>
-        new(objective, seed, fd, readings, 1, 1);
+    static StabilityRun Run(string objective, int seed, double fd, double[] readings, double variety = double.NaN) =>
+        new(objective, seed, fd, readings, 1, 1, variety);
+
+    static Dictionary<int, double> Untrained(double v) => Enumerable.Range(1, 3).ToDictionary(s => s, _ => v);
+
+    [Fact]
+    public void VarietyIsTheMeanDistanceBetweenTwoDifferentSamples()
+    {
+        var same = ones(10, 1, 28, 28) * 0.5;
+        Assert.Equal(0, Stability.Variety(same), 9);
+        // two images that differ by 1 in every one of 784 pixels: distance 28, in both orders
+        var two = cat(new[] { zeros(1, 1, 28, 28), ones(1, 1, 28, 28) });
+        Assert.Equal(28, Stability.Variety(two), 6);
+        Assert.Throws<ArgumentException>(() => Stability.Variety(zeros(1, 1, 28, 28)));
+        // only the first VarietySamples count: a different image after them changes nothing
+        var many = cat(new[] { zeros(Stability.VarietySamples, 1, 28, 28), ones(5, 1, 28, 28) });
+        Assert.Equal(0, Stability.Variety(many), 9);
+    }
+
+    [Fact]
+    public void TheVarietyClaimNeedsWganTwiceAsVariedAsBothTheGanAndTheStart()
+    {
+        List<StabilityRun> Runs(double gan, double wgan) => Enumerable.Range(1, 3).SelectMany(s => new[]
+            { Run("GAN", s, 300, Uniform, gan), Run("WGAN-GP", s, 100, Uniform, wgan) }).ToList();
+        Assert.True(Stability.VarietyClaim(Runs(gan: 2.5, wgan: 7.5), Untrained(2.6)).Passed);
+        // a GAN collapsed to one image against a WGAN that has not moved from its start: not a WGAN success
+        Assert.False(Stability.VarietyClaim(Runs(gan: 0, wgan: 2.6), Untrained(2.6)).Passed);
+        // both as varied: no difference to claim
+        Assert.False(Stability.VarietyClaim(Runs(gan: 7, wgan: 7.5), Untrained(2.6)).Passed);
+        // a collapsed WGAN
+        Assert.False(Stability.VarietyClaim(Runs(gan: 2.5, wgan: 0), Untrained(2.6)).Passed);
+        // just under twice on every seed fails; one seed under it still passes (2 of 3)
+        Assert.False(Stability.VarietyClaim(Runs(gan: 2.5, wgan: 5.19), Untrained(2.6)).Passed);
+        var mixed = Runs(gan: 2.5, wgan: 7.5);
+        mixed[1] = Run("WGAN-GP", 1, 100, Uniform, 3);
+        Assert.True(Stability.VarietyClaim(mixed, Untrained(2.6)).Passed);
+        mixed[3] = Run("WGAN-GP", 2, 100, Uniform, double.NaN);
+        Assert.False(Stability.VarietyClaim(mixed, Untrained(2.6)).Passed);
+        // a missing untrained reading counts as a miss
+        Assert.False(Stability.VarietyClaim(Runs(gan: 2.5, wgan: 7.5), new Dictionary<int, double> { [1] = 2.6 }).Passed);
+        // the id is the caller's
+        Assert.Equal("09.wgan-more-varied",
+            Stability.VarietyClaim(Runs(gan: 2.5, wgan: 7.5), Untrained(2.6), "09.wgan-more-varied").Id);
+    }
 
     [Fact]
     public void ClassesHeldCountsSharesOfAtLeastFivePercent()
@@ -109,6 +151,7 @@ public class StabilityTests
         Assert.Equal(1, r.ClassesHeld);
         Assert.True(r.Collapsed);
         Assert.Equal(1.0, r.TopShare, 6);
+        Assert.InRange(r.Variety, 0, 1e-4); // cdist's matrix-product formula leaves ~1e-6
         Assert.True(double.IsFinite(r.FdDigits) && r.FdDigits > 0);
     }
 }
