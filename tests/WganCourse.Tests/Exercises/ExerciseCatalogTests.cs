@@ -51,6 +51,7 @@ public class ExerciseCatalogTests
         ["08.gradient-penalty"] = () => Ex08.GradientPenalty(Ex08Tests.Reference),
         ["08.power-iteration"] = () => Ex08.PowerIteration(Ex08Tests.Sigma),
         ["08.predict-gradient-norm"] = () => Ex08.PredictGradientNorm(() => NormNearOne.OnlyWithPenalty),
+        ["09.variety"] = () => Ex09.Variety(Ex09Tests.Reference),
     };
 
     static Dictionary<string, MethodInfo> Checkers() =>

@@ -28,7 +28,7 @@ public class CourseSmokeTests
         Assert.NotEmpty(solutions);
         // the engine the runner will pick (it reads the same variable and makes the same test)
         var engine = NotebookExecutor.Engine;
-        // 10 notebooks twice, 8 solutions once, two kernels at a time (as the course command runs them on two
+        // 10 notebooks twice, 9 solutions once, two kernels at a time (as the course command runs them on two
         // cores): 459 s one at a time on two idle cores, 299 s two at a time (2026-12-06)
         foreach (var (files, twice) in new[] { (notebooks, true), (solutions, false) })
         {
