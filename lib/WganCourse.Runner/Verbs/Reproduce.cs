@@ -149,13 +149,24 @@ static class Reproduce
             Say(null, $"[bold]({n + 1}/{notebooks.Count}) {Markup.Escape(file)}[/]");
             // --twice: every cell twice in one kernel (all cells, then all again), as a student re-running a notebook does
             var source = twice ? Twice(nb) : nb;
-            var result = NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
+            ExecutionResult Run() => NotebookExecutor.Execute(source, Path.Combine(nbDir, file), env, twice ? limit * 2 : limit, workingDirectory: Path.GetDirectoryName(nb), onEvent: ev =>
             {
                 if (ev.Kind == "cell_done")
                     Say(tag, $"  [grey]cell {ev.Index}[/] done in {ev.Seconds:0.0} s");
                 else if (ev.Kind == "cell_start" && ev.Ordinal > 0)
                     Say(tag, $"  [grey]cell {ev.Index} ({ev.Ordinal}/{ev.Total})[/] {Markup.Escape(ev.FirstLine ?? "")}");
             });
+            var result = Run();
+            // TorchSharp's implicit Scalars are freed by their finalizer, which can run while a native call still
+            // reads one (docs/PLATFORMS.md, "A TorchSharp Scalar race"): rare, not the notebook's fault, and the
+            // same seeds give the same numbers on a second run, so the notebook runs once more, and says so.
+            if (result.Outcome == Outcome.CellFailed && ScalarRace.Matches(result.Error) && !stop.IsCancellationRequested)
+            {
+                Say(tag, $"  [darkorange]cell {result.FailedCell} hit TorchSharp's Scalar race[/] "
+                    + $"({Markup.Escape(ScalarRace.Describe(result.Error))}): running the notebook once more");
+                File.Delete(claimsFile);
+                result = Run();
+            }
             result = result with { Notebook = file };
             var mine = Report.ReadClaims(file, claimsFile);
             foreach (var c in mine)
