@@ -158,12 +158,14 @@ static class Reproduce
             });
             var result = Run();
             // TorchSharp's implicit Scalars are freed by their finalizer, which can run while a native call still
-            // reads one (docs/PLATFORMS.md, "A TorchSharp Scalar race"): rare, not the notebook's fault, and the
-            // same seeds give the same numbers on a second run, so the notebook runs once more, and says so.
-            if (result.Outcome == Outcome.CellFailed && ScalarRace.Matches(result.Error) && !stop.IsCancellationRequested)
+            // reads one (docs/PLATFORMS.md, "A TorchSharp Scalar race"): not the notebook's fault, and the same
+            // seeds give the same numbers on another run, so the notebook runs again (at most twice), and says so.
+            for (int again = 1; again <= ScalarRace.Reruns && result.Outcome == Outcome.CellFailed
+                                && ScalarRace.Matches(result.Error) && !stop.IsCancellationRequested; again++)
             {
                 Say(tag, $"  [darkorange]cell {result.FailedCell} hit TorchSharp's Scalar race[/] "
-                    + $"({Markup.Escape(ScalarRace.Describe(result.Error))}): running the notebook once more");
+                    + $"({Markup.Escape(ScalarRace.Describe(result.Error))}): running the notebook again "
+                    + $"({again} of at most {ScalarRace.Reruns})");
                 File.Delete(claimsFile);
                 result = Run();
             }

@@ -62,6 +62,23 @@ public class RunnerTests
         Assert.Empty(r.Claims.EnumerateArray()); // the cell after the throw never ran
     }
 
+    /// <summary>A cell failing with the signature of TorchSharp's Scalar race (docs/PLATFORMS.md) makes the runner
+    /// run the notebook again, at most twice, and report the failure when it persists; an ordinary throw does not
+    /// (the test above: one run).</summary>
+    [JupyterFact]
+    public void A_cell_that_hits_the_scalar_race_runs_the_notebook_again_at_most_twice()
+    {
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--out", "{out}",
+                                  RunnerProcess.Fixture("scalar-race.ipynb"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("hit TorchSharp's Scalar race", r.Output);
+        Assert.Contains("running the notebook again (1 of at most 2)", r.Output);
+        Assert.Contains("running the notebook again (2 of at most 2)", r.Output);
+        Assert.DoesNotContain("(3 of", r.Output);
+        Assert.Contains("CellFailed at cell 2", r.Output);
+        Assert.Empty(r.Claims.EnumerateArray());
+    }
+
     /// <summary>--jobs 2 (the default on two cores): two kernels at once, the report in the order given.</summary>
     [Fact]
     public void Two_notebooks_at_once_are_reported_in_notebook_order_with_every_claim()
