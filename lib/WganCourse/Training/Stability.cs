@@ -135,11 +135,8 @@ public static class Stability
                                     Tensor reals,
                                     double seconds = 0, double msPerStep = 0, string? gridDir = null)
     {
-        g.eval();
         using var scope = NewDisposeScope();
-        Tensor fakes;
-        using (var z = Seeds.Generator(7))
-        using (no_grad()) fakes = g.Sample((int)reals.shape[0], z);
+        var fakes = Samples(g, (int)reals.shape[0]);
         double fd = Metrics.FdDigits.Compute(classifier, fakes, reals);
         double variety = Variety(fakes);
         var counts = bincount(classifier.Predict(fakes).to(CPU), minlength: 10).data<long>().ToArray();
@@ -203,16 +200,23 @@ public static class Stability
         return cdist(x, x).sum().item<double>() / (n * (n - 1));
     }
 
-    /// <summary><see cref="Variety(Tensor)"/> of <see cref="VarietySamples"/> samples of <paramref name="g"/> drawn
-    /// from the latent codes <see cref="Read"/> uses (seed 7), in eval mode.</summary>
+    /// <summary><see cref="Variety(Tensor)"/> of <see cref="VarietySamples"/> samples of <paramref name="g"/>, on the
+    /// latent codes <see cref="Read"/> uses.</summary>
     public static double Variety(GeneratorNet g)
     {
         ArgumentNullException.ThrowIfNull(g);
-        g.eval();
         using var scope = NewDisposeScope();
+        return Variety(Samples(g, VarietySamples));
+    }
+
+    /// <summary><paramref name="n"/> samples of <paramref name="g"/> in eval mode, from the latent codes of seed 7
+    /// (notebook 05's): every reading of a generator here looks at the same codes.</summary>
+    static Tensor Samples(GeneratorNet g, int n)
+    {
+        g.eval();
         using var z = Seeds.Generator(7);
         using var _ = no_grad();
-        return Variety(g.Sample(VarietySamples, z));
+        return g.Sample(n, z);
     }
 
     /// <summary>The factor by which WGAN's samples must out-vary both the GAN's and the untrained generator's.</summary>
