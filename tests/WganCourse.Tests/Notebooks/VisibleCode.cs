@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using WganCourse.Training;
 using Xunit;
 
 namespace WganCourse.Tests.Notebooks;
@@ -52,5 +53,18 @@ static class VisibleCode
             Assert.Equal(loggedGenerator[w], gl, 1e-6 * Math.Max(1e-3, Math.Abs(gl)) + 1e-9);
         }
         Assert.NotEqual(critic[0], critic[^1]); // it trained
+    }
+
+    /// <summary>A visible seed-batch loop trained exactly what the library's batched trainer trained: the same snapshots
+    /// and weights, bit for bit, and the run moved (first and last snapshot differ).</summary>
+    public static void SameSeedBatch(SeedBatchResult library, SeedBatchResult cell)
+    {
+        Assert.Equal(library.Snapshots.Select(s => s.Step), cell.Snapshots.Select(s => s.Step));
+        for (int i = 0; i < library.Snapshots.Count; i++)
+            Assert.True(library.Snapshots[i].Samples.equal(cell.Snapshots[i].Samples).all().item<bool>(), $"snapshot {i} differs");
+        foreach (var (a, b) in library.Critic.parameters().Zip(cell.Critic.parameters())
+                     .Concat(library.Generator.parameters().Zip(cell.Generator.parameters())))
+            Assert.Equal(0.0, (a - b).abs().max().item<float>());
+        Assert.False(library.Snapshots[0].Samples.equal(library.Snapshots[^1].Samples).all().item<bool>()); // it trained
     }
 }
