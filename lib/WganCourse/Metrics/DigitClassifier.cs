@@ -33,6 +33,9 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     public const int SplitSeed = 1989; // LeCun et al., backpropagation applied to handwritten zip codes
     /// <summary>Bumped when the architecture or training recipe changes, so cached weights of an old recipe are not used.</summary>
     public const int RecipeVersion = 1;
+    /// <summary>Folder under the data root (data/) holding the weights shipped with the course: the `cpu` profile's
+    /// classifier of seed block 0 (see data/README.md).</summary>
+    public const string ShippedFolder = "digit-classifier";
 
     readonly Sequential body;  // image → features
     readonly Linear head;      // features → logits
@@ -43,7 +46,8 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     public double TrainingSeconds { get; private set; }
     /// <summary>Optimizer steps it was trained for.</summary>
     public int Steps { get; private set; }
-    /// <summary>How this instance came to be: "trained", "loaded from cache", or "cache mismatch: retrained (…)".</summary>
+    /// <summary>How this instance came to be: "shipped with the course …", "trained", "loaded from cache", or
+    /// "cache mismatch: retrained (…)".</summary>
     public string Provenance { get; private set; } = "untrained";
 
     /// <summary>An untrained classifier with weights drawn from <paramref name="seed"/> (PyTorch's default scheme).</summary>
@@ -189,15 +193,25 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     /// The course's classifier: trained on the fixed 80 % split of the shipped digits for
     /// <see cref="Budgets.ClassifierSteps"/> steps (unless <paramref name="steps"/> is given), from <paramref name="seed"/>.
     /// <para>
+    /// Shipped weights: the course ships the weights this recipe trains for the `cpu` profile in seed block 0
+    /// (data/digit-classifier, with the same sidecar), so that every machine judges with the same classifier — as FID
+    /// judges with one fixed Inception network — and a first run does not spend a minute training it. They are used
+    /// under the same two checks as the cache below (checksum, re-measured held-out accuracy); if either fails, the
+    /// cache or a training takes over. <paramref name="shippedDir"/> overrides the folder (tests); it is consulted
+    /// only when <paramref name="cacheDir"/> is not given or <paramref name="shippedDir"/> is.
+    /// </para>
+    /// <para>
     /// Cache: with <paramref name="cacheDir"/> (default: the repository's artifacts/digit-classifier, which is
     /// gitignored) the weights are saved keyed by seed, seed block, steps and batch, with a sidecar recording their SHA-256 and
     /// held-out accuracy. A cached file is used only if its checksum matches and re-measuring the held-out accuracy
     /// gives the recorded value (±0.002, allowing another device or thread count); otherwise it is retrained and
-    /// overwritten, and <see cref="Provenance"/> says why. Pass <paramref name="useCache"/> = false to always train.
+    /// overwritten, and <see cref="Provenance"/> says why. Pass <paramref name="useCache"/> = false to always train
+    /// (neither shipped weights nor the cache are read).
     /// </para>
     /// </summary>
     public static DigitClassifier ForCourse(int seed = Seeds.Default, int? steps = null, ImageSet? digits = null, bool useCache = true,
-                                            string? cacheDir = null, Device? device = null, Action<int, double>? progress = null)
+                                            string? cacheDir = null, Device? device = null, Action<int, double>? progress = null,
+                                            string? shippedDir = null)
     {
         int s = steps ?? Budgets.ClassifierSteps;
         int batch = Budgets.ClassifierBatch;
@@ -215,6 +229,19 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
                 var block = Seeds.Block == 0 ? "" : $"-block{Seeds.Block}";
                 var weights = Path.Combine(dir, $"v{RecipeVersion}-seed{seed}{block}-steps{s}-batch{batch}.bin");
                 var sidecar = Path.ChangeExtension(weights, ".json");
+                if (cacheDir is null || shippedDir is not null)
+                {
+                    var shipped = Path.Combine(shippedDir ?? Path.Combine(Path.GetFullPath(Digits.DataRoot()), ShippedFolder),
+                                               Path.GetFileName(weights));
+                    string? shippedWhy = TryLoad(shipped, Path.ChangeExtension(shipped, ".json"), heldOut, seed, device, out var fromData);
+                    if (fromData is not null)
+                    {
+                        fromData.Provenance = $"shipped with the course ({ShippedFolder}; checksum and held-out accuracy re-checked)";
+                        return fromData;
+                    }
+                    // a shipped file that fails its checks is not fatal: the cache or a training below take over
+                    if (shippedWhy is not null) Console.Error.WriteLine($"digit classifier: shipped weights not used ({shippedWhy})");
+                }
                 string? why = TryLoad(weights, sidecar, heldOut, seed, device, out var cached);
                 if (cached is not null) return cached;
                 var clf = Train(train, heldOut, s, batch, seed, device, progress);

@@ -105,6 +105,54 @@ public class DigitClassifierTests(ClassifierFixture fixture)
     }
 
     [Fact]
+    public void Shipped_weights_are_used_when_they_verify_and_skipped_when_they_do_not()
+    {
+        var (made, shipped, cache) = (Directory.CreateTempSubdirectory("clf-made-").FullName,
+            Directory.CreateTempSubdirectory("clf-shipped-").FullName, Directory.CreateTempSubdirectory("clf-cache-").FullName);
+        try
+        {
+            using var trained = DigitClassifier.ForCourse(seed: 2, steps: 12, digits: fixture.Digits, cacheDir: made, device: CPU);
+            foreach (var f in Directory.GetFiles(made)) File.Copy(f, Path.Combine(shipped, Path.GetFileName(f)));
+            var x = fixture.HeldOut.Images[..20];
+
+            using var fromShipped = DigitClassifier.ForCourse(seed: 2, steps: 12, digits: fixture.Digits, cacheDir: cache,
+                                                              device: CPU, shippedDir: shipped);
+            Assert.StartsWith("shipped with the course", fromShipped.Provenance);
+            Assert.Equal(0, fromShipped.TrainingSeconds);
+            Assert.True(trained.Logits(x).eq(fromShipped.Logits(x)).all().item<bool>());
+            Assert.Empty(Directory.GetFiles(cache)); // nothing trained, nothing cached
+
+            var weights = Directory.GetFiles(shipped, "*.bin").Single();
+            var bytes = File.ReadAllBytes(weights);
+            bytes[^5] ^= 0x55;
+            File.WriteAllBytes(weights, bytes);
+            using var retrained = DigitClassifier.ForCourse(seed: 2, steps: 12, digits: fixture.Digits, cacheDir: cache,
+                                                            device: CPU, shippedDir: shipped);
+            Assert.Equal("trained", retrained.Provenance);   // a tampered shipped file is not read as the judge
+            Assert.True(trained.Logits(x).eq(retrained.Logits(x)).all().item<bool>());
+        }
+        finally { foreach (var d in new[] { made, shipped, cache }) Directory.Delete(d, recursive: true); }
+    }
+
+    [Fact]
+    public void The_classifier_shipped_in_data_is_the_cpu_profiles_and_judges_as_recorded()
+    {
+        // data/digit-classifier holds the `cpu` classifier of seed block 0 (1000 steps); on any machine its checksum
+        // must match its sidecar and its held-out accuracy re-measure to the recorded value (±0.002).
+        var dir = Path.Combine(TestPaths.Repo, "data", DigitClassifier.ShippedFolder);
+        var weights = Directory.GetFiles(dir, "*.bin").Single();
+        Assert.EndsWith($"v{DigitClassifier.RecipeVersion}-seed{Seeds.Default}-steps1000-batch64.bin", weights);
+        var cache = Directory.CreateTempSubdirectory("clf-cache-").FullName;
+        try
+        {
+            using var clf = DigitClassifier.ForCourse(steps: 1000, digits: fixture.Digits, cacheDir: cache, device: CPU, shippedDir: dir);
+            Assert.StartsWith("shipped with the course", clf.Provenance);
+            Assert.True(clf.HeldOutAccuracy >= 0.95, $"held-out accuracy {clf.HeldOutAccuracy}");
+        }
+        finally { Directory.Delete(cache, recursive: true); }
+    }
+
+    [Fact]
     public void Fd_digits_of_two_halves_of_the_real_digits_is_near_zero_next_to_real_versus_noise()
     {
         var real = fixture.HeldOut.Images;
