@@ -26,9 +26,6 @@ public sealed record SeedBatchOptions
     public Device? Device { get; init; }
     /// <summary>Called after every generator step with the number of steps completed (no host read happens for it).</summary>
     public Action<int>? AfterStep { get; init; }
-    /// <summary>Overrides the objective's critic optimizer (the generator keeps the objective's), as
-    /// <see cref="TrainOptions.CriticOptimizer"/> does for <see cref="Trainer.Run"/>.</summary>
-    public OptimizerSpec? CriticOptimizer { get; init; }
 }
 
 /// <summary>Every copy's samples after <paramref name="Step"/> generator steps, [K, n, d] on the CPU.</summary>
@@ -108,10 +105,9 @@ public static class SeedBatchTrainer
         for (int k = 0; k < K; k++) data[k].Reset(seeds[k]);
         var zGens = seeds.Select(s => Seeds.Generator(Trainer.LatentSeed(s))).ToArray();
         var toy = data.All(src => src is ToyBatches) ? data.Cast<ToyBatches>().ToList() : null;
-        var dSpec = options.CriticOptimizer ?? objective.CriticOptimizer;
-        using var dOpt = dSpec.Create(d.parameters());
+        using var dOpt = objective.CriticOptimizer.Create(d.parameters());
         using var gOpt = objective.GeneratorOptimizer.Create(g.parameters());
-        string context = $"{objective.Name}, {K} seeds trained together; critic {dSpec}, generator {objective.GeneratorOptimizer}";
+        string context = $"{objective.Name}, {K} seeds trained together; critic {objective.CriticOptimizer}, generator {objective.GeneratorOptimizer}";
         var snapshots = new List<SeedBatchSnapshot>();
         var snapshotAt = new HashSet<int>(options.SnapshotAt);
         int B = options.BatchSize, dim = d.InDim;
