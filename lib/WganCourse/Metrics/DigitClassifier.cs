@@ -47,7 +47,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Optimizer steps it was trained for.</summary>
     public int Steps { get; private set; }
     /// <summary>How this instance came to be: "shipped with the course …", "trained", "loaded from cache", or
-    /// "cache mismatch: retrained (…)".</summary>
+    /// "cache mismatch: retrained (…)"; when shipped weights failed their checks, "(shipped weights refused: …)" follows.</summary>
     public string Provenance { get; private set; } = "untrained";
 
     /// <summary>An untrained classifier with weights drawn from <paramref name="seed"/> (PyTorch's default scheme).</summary>
@@ -229,21 +229,24 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
                 var block = Seeds.Block == 0 ? "" : $"-block{Seeds.Block}";
                 var weights = Path.Combine(dir, $"v{RecipeVersion}-seed{seed}{block}-steps{s}-batch{batch}.bin");
                 var sidecar = Path.ChangeExtension(weights, ".json");
+                string? shippedWhy = null;
                 if (cacheDir is null || shippedDir is not null)
                 {
                     var shipped = Path.Combine(shippedDir ?? Path.Combine(Path.GetFullPath(Digits.DataRoot()), ShippedFolder),
                                                Path.GetFileName(weights));
-                    string? shippedWhy = TryLoad(shipped, Path.ChangeExtension(shipped, ".json"), heldOut, seed, device, out var fromData);
+                    shippedWhy = TryLoad(shipped, Path.ChangeExtension(shipped, ".json"), heldOut, seed, device, out var fromData);
                     if (fromData is not null)
                     {
                         fromData.Provenance = $"shipped with the course ({ShippedFolder}; checksum and held-out accuracy re-checked)";
                         return fromData;
                     }
-                    // a shipped file that fails its checks is not fatal: the cache or a training below take over
-                    if (shippedWhy is not null) Console.Error.WriteLine($"digit classifier: shipped weights not used ({shippedWhy})");
+                    // a shipped file that fails its checks is not fatal: the cache or a training below take over,
+                    // and the provenance says why the shipped judge was not used
                 }
+                string Refused(string provenance) =>
+                    shippedWhy is null ? provenance : $"{provenance} (shipped weights refused: {shippedWhy})";
                 string? why = TryLoad(weights, sidecar, heldOut, seed, device, out var cached);
-                if (cached is not null) return cached;
+                if (cached is not null) { cached.Provenance = Refused(cached.Provenance); return cached; }
                 var clf = Train(train, heldOut, s, batch, seed, device, progress);
                 Directory.CreateDirectory(dir);
                 // written beside, then renamed: two notebooks run at once (reproduce --jobs) may both train it,
@@ -255,6 +258,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
                 File.Move(part, weights, overwrite: true);
                 File.Move(sidecar + $".{Environment.ProcessId}.part", sidecar, overwrite: true);
                 if (why is not null) clf.Provenance = $"cache mismatch: retrained ({why})";
+                clf.Provenance = Refused(clf.Provenance);
                 return clf;
             }
         }
