@@ -11,7 +11,7 @@ namespace WganCourse.Runner.Verbs;
 
 /// <summary>
 /// `memcheck [--leak-mib N] [--warmup W] [--steps S]`: the bench's working-set check on the toy GAN in a fresh process,
-/// optionally with an objective that keeps N MiB per critic step (the unit test of the check: in a long test process,
+/// optionally with an objective that keeps N MiB per critic step of the measured run (the unit test of the check: in a long test process,
 /// memory other tests release during the measurement can hide a leak of hundreds of MiB). Prints one line,
 /// `memcheck: within_limit=… growth=… start_mib=… end_mib=…`, and exits 0.
 /// </summary>
@@ -60,7 +60,7 @@ static class MemCheck
         using var oneThread = Threads.Use(1);
         var objective = new Leaky(leak);
         var m = Benchmark.MeasureMemory(objective.Name, objective, g, d, new ToyBatches(Toy.Ring8()), 128,
-                                        warmup, steps, samples: 4, device: CPU);
+                                        warmup, steps, samples: 4, device: CPU, warmupObjective: new GanNonSaturating());
         Console.WriteLine(FormattableString.Invariant($"memcheck: within_limit={m.WithinLimit()} growth={m.Growth:F4} ") +
                           FormattableString.Invariant($"start_mib={m.StartBytes / 1048576.0:F1} end_mib={m.EndBytes / 1048576.0:F1}") +
                           $" · {m}");
