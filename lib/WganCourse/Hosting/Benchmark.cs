@@ -267,7 +267,7 @@ public static class Benchmark
         return new MemoryReport(name, warmed, steps, trace[0].Item2, trace[^1].Item2, trace);
     }
 
-    /// <summary><see cref="MeasureMemory(string, Objective, GeneratorNet, CriticNet, IBatchSource, int, int, int, int, Device?)"/> for a bench case.</summary>
+    /// <summary><see cref="MeasureMemory(string, Objective, GeneratorNet, CriticNet, IBatchSource, int, int, int, int, Device?, Objective?)"/> for a bench case.</summary>
     public static MemoryReport MeasureMemory(BenchCase c, int warmup, int steps, int samples = 10, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(c);

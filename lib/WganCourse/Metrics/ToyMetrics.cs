@@ -207,7 +207,7 @@ public static class ToyClaims
     /// <paramref name="better"/>"), judged only on runs that reached the data. A seed is on the modes when at least
     /// <paramref name="minHighQuality"/> of its samples are high-quality; collapse is compared over those seeds only.
     /// Unless at least half of each objective's seeds (and two at least) are on the modes the verdict is
-    /// <see cref="Ordering.NotConverged"/>: a generator spread between the modes or off them has not converged, and
+    /// <see cref="OrderingOutcome.NotConverged"/>: a generator spread between the modes or off them has not converged, and
     /// that is not collapse. Otherwise it holds when <paramref name="worse"/>'s on-mode seeds cover on average
     /// ≥ <paramref name="modeMargin"/> modes fewer (the ≥ 1 % count) or have a mean reverse KL ≥
     /// <paramref name="klMargin"/> larger (finite: an on-mode seed has a histogram).

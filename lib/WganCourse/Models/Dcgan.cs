@@ -152,6 +152,8 @@ public static class DcganDefaults
 /// default fails this check.
 /// </summary>
 /// <param name="Layers">per convolution: weight count, mean, standard deviation.</param>
+/// <param name="Scales">the number of BatchNorm scales, pooled.</param>
+/// <param name="ScaleMean">their mean.</param>
 public sealed record DcganInitStats(IReadOnlyList<(long N, double Mean, double Std)> Layers, long Scales, double ScaleMean)
 {
     public const double Std = 0.02;

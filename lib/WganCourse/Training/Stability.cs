@@ -40,7 +40,7 @@ public sealed record StabilityOptions
 }
 
 /// <summary>One trained generator, read: FD-digits to the real digits, the class histogram, wall seconds, and the
-/// variety of its samples (<see cref="Stability.Variety"/>; NaN when not read).</summary>
+/// variety of its samples (<see cref="Stability.Variety(TorchSharp.torch.Tensor)"/>; NaN when not read).</summary>
 public sealed record StabilityRun(string Objective, int Seed, double FdDigits, double[] Readings, double Seconds,
                                   double MsPerStep, double Variety = double.NaN)
 {

@@ -158,7 +158,7 @@ sealed record LinkCheck(string Rid, int Checked, IReadOnlyList<string> Unresolve
     public static LinkCheck Run(string rid, string bridge, string libtorchDir)
     {
         var plan = NativeSetup.PlanFor(rid);
-        var files = Directory.GetFiles(libtorchDir).ToDictionary(Path.GetFileName, f =>
+        var files = Directory.GetFiles(libtorchDir).ToDictionary(f => Path.GetFileName(f), f =>
             new Lazy<NativeImage>(() => NativeImage.Read(f)), StringComparer.OrdinalIgnoreCase);
         var loaded = plan.Preload.SelectMany(g => Directory.GetFiles(libtorchDir, g))
             .Select(f => files[Path.GetFileName(f)].Value).ToList();
