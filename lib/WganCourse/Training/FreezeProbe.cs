@@ -103,11 +103,24 @@ public static class FreezeProbe
             throw new ArgumentException("the blank generator must have the frozen generator's architecture", nameof(blank));
         using (no_grad())
             foreach (var (source, target) in from.Zip(to)) target.copy_(source);
-        blank.eval();
+        return SamplerOf(blank);
+    }
+
+    /// <summary>Copy <paramref name="k"/> of a seed batch, frozen: <see cref="SeedBatchMlp.CopyAsGenerator"/> already
+    /// makes an independent network, so it is sampled as is (no second copy).</summary>
+    public static Sampler Freeze(SeedBatchMlp g, int k, int hidden, int layers = 3)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        return SamplerOf(g.CopyAsGenerator(k, hidden, layers));
+    }
+
+    static Sampler SamplerOf(GeneratorNet frozen)
+    {
+        frozen.eval();
         return (n, gen) =>
         {
             using var _ = no_grad();
-            return blank.forward(blank.Latent(n, gen));
+            return frozen.forward(frozen.Latent(n, gen));
         };
     }
 

@@ -162,4 +162,17 @@ public class FreezeProbeTests
         Assert.True(Draw(frozen).allclose(before));
         Assert.Throws<ArgumentException>(() => FreezeProbe.Freeze(g, Mlp.Generator(2, 2, 8, seed: 0)));
     }
+
+    [Fact]
+    public void A_frozen_copy_of_a_seed_batch_draws_what_its_copy_draws_and_does_not_move()
+    {
+        var batch = SeedBatchMlp.Generators(new[] { 3, 4 }, hidden: 16);
+        var frozen = FreezeProbe.Freeze(batch, 1, hidden: 16);
+        var single = FreezeProbe.Freeze(batch.CopyAsGenerator(1, 16), Mlp.Generator(2, 2, 16, seed: 0));
+        Tensor Draw(Sampler s) { using var gen = Seeds.Generator(9); return s(50, gen); }
+        var before = Draw(frozen);
+        Assert.True(before.allclose(Draw(single), rtol: 0, atol: 0));
+        using (no_grad()) foreach (var p in batch.parameters()) p.add_(1.0);
+        Assert.True(Draw(frozen).allclose(before, rtol: 0, atol: 0));
+    }
 }
