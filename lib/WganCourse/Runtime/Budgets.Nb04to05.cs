@@ -26,8 +26,9 @@ public static partial class Budgets
     /// switched off (they give wrong gradients at one-channel layers; docs/PLATFORMS.md), which made the DCGAN step
     /// 2–3× slower; the ratio FD(MLP) / FD(DCGAN) measured at 1000 steps on three seeds was 3.2–3.6 against the claim's
     /// 1.5 (INSTRUCTOR.md, 05). Session 14 (2026-12-07) cut it to 700 for the 4-minute limit (05 took 250–286 s in
-    /// clean-clone CIs at 1000), registered before measuring; at 700 every claim of 05 passed in all 7 columns (seed
-    /// blocks 0–4, block 0 under AVX2 and SSE4.2; lowest ratio 2.31, lowest mean walk confidence 0.65).</summary>
+    /// clean-clone CIs at 1000), registered before measuring; at 700 every claim of 05 passed in seed blocks 0–4 and
+    /// in block 0 under libtorch's generic kernels (the AVX2 and SSE4.2 settings repeat block 0's digits on this
+    /// AVX2-only CPU); lowest ratio 2.31, lowest mean walk confidence 0.65.</summary>
     public static int DcganSteps => Profile.Pick(smoke: 20, cpu: 700, full: 20000);
     /// <summary>05: seeds of the FD-digits comparison (each trains one MLP GAN and one DCGAN).</summary>
     public static int FdSeeds => Profile.Pick(smoke: 2, cpu: 2, full: 3);
