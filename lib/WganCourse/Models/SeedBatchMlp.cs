@@ -75,6 +75,17 @@ public sealed class SeedBatchMlp : nn.Module<Tensor, Tensor>
         finally { foreach (var m in singles) m.Dispose(); }
     }
 
+    /// <summary><paramref name="copies"/> critics that all start from the same weights, those of
+    /// <c>Mlp.Critic(inDim, hidden, layers, seed: seed)</c>: fresh probes that must differ only in what they read
+    /// (notebook 07's freeze and probe). Copy k then trains on its own loss like any other copy.</summary>
+    public static SeedBatchMlp CriticReplicas(int seed, int copies, int inDim = 2, int hidden = 128, int layers = 3)
+    {
+        if (copies < 1) throw new ArgumentOutOfRangeException(nameof(copies), copies, "need at least one copy");
+        using var single = Mlp.Critic(inDim, hidden, layers, seed: seed);
+        return new SeedBatchMlp(Enumerable.Repeat((nn.Module)single, copies).ToList(), MlpActivation.ReLU,
+                                tanhOutput: false, spectralNorm: false);
+    }
+
     /// <summary>K critics/discriminators, copy k built by <see cref="Mlp.Critic"/> with seed <c>seeds[k]</c> (spectral
     /// normalisation included, with that critic's power-iteration vectors).</summary>
     public static SeedBatchMlp Critics(IReadOnlyList<int> seeds, int inDim = 2, int hidden = 128, int layers = 3,
@@ -171,6 +182,9 @@ public sealed class SeedBatchMlp : nn.Module<Tensor, Tensor>
 
     /// <summary>Number of Linear layers per copy.</summary>
     public int Layers => layerCount;
+
+    /// <summary>The width of the hidden layers (the output width of the first linear layer).</summary>
+    public int Hidden => (int)W(0).shape[2];
 
     /// <summary>Copy k as an ordinary <see cref="MlpGenerator"/> (for a generator batch; no spectral norm): the same
     /// weights, for plots and for checking a copy against a single network.</summary>

@@ -23,7 +23,8 @@ public static class Algorithm1Loop
     // batches are [nSeeds, m, 2]. Data and z are drawn as SeedBatchTrainer (and Trainer.Run) do.
     public static (List<double[]> Critic, List<double[]> Generator) Algorithm1(SeedBatchMlp g,
         SeedBatchMlp f, IReadOnlyList<IBatchSource> data, IReadOnlyList<int> seeds, int steps,
-        int m = 64, double alpha = 5e-5, double c = 0.01, int nCritic = 5, Action<int> afterStep = null)
+        int m = 64, double alpha = 5e-5, double c = 0.01, int nCritic = 5,
+        bool originalSchedule = false, bool adam = false, Action<int> afterStep = null)
     {
         int nSeeds = seeds.Count; var dev = Devices.Current;
         Seeds.Set(seeds[0]); g.to(dev); f.to(dev);
@@ -34,13 +35,17 @@ public static class Algorithm1Loop
         double[] PerCopy(torch.Tensor terms) =>            // [nSeeds, m, 1] → each copy's own mean
             terms.detach().mean(new long[] { 1, 2 }).cpu().data<float>().Select(v => (double)v)
                 .ToArray();
-        using var optF = torch.optim.RMSProp(f.parameters(), alpha);
+        using torch.optim.Optimizer optF = adam            // §4: Adam (β₁ = 0.5) in place of RMSProp
+            ? torch.optim.Adam(f.parameters(), alpha, 0.5, 0.999)
+            : torch.optim.RMSProp(f.parameters(), alpha);
         using var optG = torch.optim.RMSProp(g.parameters(), alpha);
         var (criticLoss, generatorLoss) = (new List<double[]>(), new List<double[]>());
         for (int step = 0; step < steps; step++)
         {
             var sum = new double[nSeeds];
-            for (int t = 0; t < nCritic; t++)
+            int critics = originalSchedule && (step < 25 || step % 500 == 0)
+                ? 100 : nCritic;               // the authors' code: 100 at first and every 500th step
+            for (int t = 0; t < critics; t++)
             {
                 using var scope = torch.NewDisposeScope();
                 var x = torch.stack(data.Select(d => d.Next(m).X).ToArray()).to(dev);
@@ -51,7 +56,7 @@ public static class Algorithm1Loop
                 optF.zero_grad(); (loss * nSeeds).backward(); optF.step(); // × nSeeds: sum over copies
                 using (torch.no_grad()) foreach (var w in f.parameters()) w.clamp_(-c, c);
                 var own = PerCopy(fFake - fReal);                    // copy k's own critic loss
-                for (int k = 0; k < nSeeds; k++) sum[k] += own[k] / nCritic;
+                for (int k = 0; k < nSeeds; k++) sum[k] += own[k] / critics;
             }
             using (var scope = torch.NewDisposeScope())
             {

@@ -60,37 +60,60 @@ public static class FreezeProbe
     public const int BootstrapResamples = 2000;
 
     // ---- freeze and probe (notebook 07) ----
-    // A fresh critic from ONE initialisation, trained on ONE stream of batches, on the frozen generator
-    // `fake` against the data `real`; then E f(x) − E f(G(z)) is read on held-out samples.
+    // One fresh critic per frozen generator in `fakes`, all from ONE initialisation and trained on the
+    // SAME batches: copy k of a SeedBatchMlp reads generator k, and the copies train side by side, each
+    // on its own loss. Then E f(x) − E f(G(z)) is read on held-out samples: one value per generator.
     // Gp: + λ·(‖∇f(x̂)‖ − 1)² on interpolates x̂, Adam: a near 1-Lipschitz f, so Ŵ ≈ W₁ itself.
     // Clipped: Algorithm 1's step (RMSProp, then every weight clamped to ±0.01): Ŵ ≈ K·W₁, K small.
     // Gan: a GAN discriminator (log loss, Adam, no clip), read as the JS estimate (log 4 − L_D) / 2.
-    public static double Probe(Sampler real, Sampler fake, int steps, ProbeKind kind, int m = 256)
+    public static double[] Probe(Sampler real, IReadOnlyList<Sampler> fakes, int steps, ProbeKind kind,
+        int m = 256)
     {
-        using var f = Mlp.Critic(2, Budgets.ToyHidden, seed: 73);  // the same initialisation each time
-        using var batches = Seeds.Generator(74);                   // the same batches (and ε) each time
+        int n = fakes.Count;
+        using var f = SeedBatchMlp.CriticReplicas(73, n, hidden: Budgets.ToyHidden); // one init
+        using var data = Seeds.Generator(74);                    // real batches and ε, the same for all
+        var z = fakes.Select(_ => Seeds.Generator(78)).ToList();  // and the same z for every generator
         using torch.optim.Optimizer opt = kind switch {
             ProbeKind.Gp => torch.optim.Adam(f.parameters(), Budgets.ProbeGpLearningRate, 0.5, 0.9),
             ProbeKind.Clipped => torch.optim.RMSProp(f.parameters(), Budgets.ProbeLearningRate),
             _ => torch.optim.Adam(f.parameters(), 1e-3) };
-        torch.Tensor Loss(torch.Tensor x, torch.Tensor y) => kind == ProbeKind.Gan
-            ? GanLosses.Discriminator(f.forward(x), f.forward(y))   // L_D
-            : f.forward(y).mean() - f.forward(x).mean();            // −(E f(x) − E f(G(z)))
+        torch.Tensor Fakes(int size, List<torch.Generator> zs) =>  // [n, size, 2]: row k from G_k
+            torch.stack(fakes.Select((g, k) => g(size, zs[k])).ToArray());
+        torch.Tensor Losses(torch.Tensor x, torch.Tensor y)         // each copy's own loss, [n]
+        {
+            var (fx, fy) = (f.call(x).squeeze(2), f.call(y).squeeze(2));        // scores, [n, size]
+            return kind == ProbeKind.Gan
+                ? torch.nn.functional.softplus(-fx).mean(new long[] { 1 })    // L_D
+                  + torch.nn.functional.softplus(fy).mean(new long[] { 1 })
+                : fy.mean(new long[] { 1 }) - fx.mean(new long[] { 1 });      // −(E f(x) − E f(G(z)))
+        }
         for (int t = 0; t < steps; t++)
         {
             using var scope = torch.NewDisposeScope();
-            var (x, y) = (real(m, batches), fake(m, batches));
-            var loss = kind != ProbeKind.Gp ? Loss(x, y)
-                : Loss(x, y) + WganGp.GradientPenalty(f, x, y, Budgets.ProbeGpLambda, batches);
-            opt.zero_grad(); loss.backward(); opt.step();
+            var (x, y) = (real(m, data).expand(n, -1, -1), Fakes(m, z)); // the same x for every copy
+            var loss = Losses(x, y);
+            if (kind == ProbeKind.Gp)
+            {
+                var eps = torch.rand(1, m, 1, generator: data);           // ε ~ U[0, 1] per sample
+                var xhat = (eps * x + (1 - eps) * y).requires_grad_();
+                var grad = torch.autograd.grad(new[] { f.call(xhat).sum() }, new[] { xhat },
+                    retain_graph: true, create_graph: true)[0];               // differentiable in w
+                loss = loss + Budgets.ProbeGpLambda * (grad.norm(dim: 2) - 1).square()
+                    .mean(new long[] { 1 });
+            }
+            opt.zero_grad(); loss.sum().backward(); opt.step();  // the sum: each copy its own gradient
             if (kind == ProbeKind.Clipped)
                 using (torch.no_grad()) foreach (var w in f.parameters()) w.clamp_(-0.01, 0.01);
+            Stop.ThrowIfRequested("freeze and probe", t + 1, steps); // the stop button
         }
         using var heldOut = Seeds.Generator(75);                   // samples it never saw
+        var zHeld = fakes.Select(_ => Seeds.Generator(79)).ToList();
         using var evalScope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        double l = Loss(real(4096, heldOut), fake(4096, heldOut)).item<float>();
-        return kind == ProbeKind.Gan ? (Math.Log(4) - l) / 2 : -l;
+        var l = Losses(real(4096, heldOut).expand(n, -1, -1), Fakes(4096, zHeld)).data<float>()
+            .ToArray();
+        foreach (var g in z.Concat(zHeld)) g.Dispose();
+        return l.Select(v => kind == ProbeKind.Gan ? (Math.Log(4) - v) / 2 : -v).ToArray();
     }
     // ---- end of the probe ----
 
@@ -135,19 +158,20 @@ public static class FreezeProbe
         };
     }
 
-    /// <summary>Reads every frozen generator: W₁ by <paramref name="quality"/>, the critic's estimate and the
-    /// discriminator's JS estimate by <paramref name="probe"/> (the notebook passes its visible copy of
-    /// <see cref="Probe"/>). The stop button is checked between generators.</summary>
+    /// <summary>Reads every frozen generator: W₁ by <paramref name="quality"/>, the critic's estimates and the
+    /// discriminator's JS estimates by <paramref name="probe"/>, one call each for all the generators (the notebook
+    /// passes its visible copy of <see cref="Probe"/>, which trains one critic per generator side by side).</summary>
     public static List<ProbeRow> Measure(IReadOnlyList<(string Run, string Family, int Step, Sampler G)> frozen,
-        Func<Sampler, double> quality, Func<Sampler, bool, double> probe)
+        Func<Sampler, double> quality, Func<IReadOnlyList<Sampler>, bool, double[]> probe)
     {
-        var rows = new List<ProbeRow>();
-        foreach (var (run, family, step, g) in frozen)
-        {
-            rows.Add(new ProbeRow(run, family, step, quality(g), probe(g, false), probe(g, true)));
-            Stop.ThrowIfRequested("freeze and probe", rows.Count, frozen.Count);
-        }
-        return rows;
+        ArgumentNullException.ThrowIfNull(frozen);
+        if (frozen.Count == 0) throw new ArgumentException("no frozen generator to read", nameof(frozen));
+        var gs = frozen.Select(r => r.G).ToList();
+        var (estimates, js) = (probe(gs, false), probe(gs, true));
+        if (estimates.Length != gs.Count || js.Length != gs.Count)
+            throw new InvalidOperationException($"the probe returned {estimates.Length} and {js.Length} readings for {gs.Count} generators");
+        return frozen.Select((r, i) => new ProbeRow(r.Run, r.Family, r.Step, quality(r.G), estimates[i], js[i]))
+            .ToList();
     }
 
     /// <summary>Spearman ρ between <paramref name="x"/> and <paramref name="y"/> over all items, and its bootstrap over

@@ -26,7 +26,14 @@ public sealed record SeedBatchOptions
     public Device? Device { get; init; }
     /// <summary>Called after every generator step with the number of steps completed (no host read happens for it).</summary>
     public Action<int>? AfterStep { get; init; }
+    /// <summary>Generator steps completed at which a frozen copy of every copy's generator is kept
+    /// (<see cref="SeedBatchResult.Frozen"/>; notebook 07 reads §2's GAN runs again in §3).</summary>
+    public IReadOnlyCollection<int> FreezeAt { get; init; } = Array.Empty<int>();
 }
+
+/// <summary>A frozen copy of copy <paramref name="Copy"/>'s generator after <paramref name="Step"/> generator steps
+/// (<see cref="FreezeProbe.Freeze(SeedBatchMlp, int, int, int)"/>): it no longer moves when the run goes on.</summary>
+public sealed record FrozenCopy(int Step, int Copy, Sampler G);
 
 /// <summary>Every copy's samples after <paramref name="Step"/> generator steps, [K, n, d] on the CPU.</summary>
 public sealed record SeedBatchSnapshot(int Step, Tensor Samples)
@@ -39,6 +46,9 @@ public sealed record SeedBatchSnapshot(int Step, Tensor Samples)
 public sealed record SeedBatchResult(Objective Objective, IReadOnlyList<int> Seeds, SeedBatchMlp Generator, SeedBatchMlp Critic,
                                      IReadOnlyList<SeedBatchSnapshot> Snapshots, int Steps, TimeSpan WallTime)
 {
+    /// <summary>The frozen generators of <see cref="SeedBatchOptions.FreezeAt"/>, by step and then copy.</summary>
+    public IReadOnlyList<FrozenCopy> Frozen { get; init; } = Array.Empty<FrozenCopy>();
+
     /// <summary>Wall-clock milliseconds per generator step of the whole batch (all K copies, critic steps included).</summary>
     public double MsPerStep => Steps <= 0 ? 0 : WallTime.TotalMilliseconds / Steps;
 
@@ -91,6 +101,8 @@ public static class SeedBatchTrainer
         if (options.SnapshotSamples < 1) throw new ArgumentOutOfRangeException(nameof(options), options.SnapshotSamples, "SnapshotSamples must be ≥ 1");
         if (options.SnapshotAt.Any(s => s < 0 || s > options.Steps))
             throw new ArgumentException($"SnapshotAt must lie in [0, {options.Steps}], got [{string.Join(", ", options.SnapshotAt)}]");
+        if (options.FreezeAt.Any(s => s < 1 || s > options.Steps))
+            throw new ArgumentException($"FreezeAt must lie in [1, {options.Steps}], got [{string.Join(", ", options.FreezeAt)}]");
         bool sn = objective is WganSn;
         if (sn && !d.IsSpectrallyNormalised)
             throw new ArgumentException("WGAN-SN needs a spectrally normalised critic batch: SeedBatchMlp.Critics(seeds, spectralNorm: true)");
@@ -110,6 +122,8 @@ public static class SeedBatchTrainer
         string context = $"{objective.Name}, {K} seeds trained together; critic {objective.CriticOptimizer}, generator {objective.GeneratorOptimizer}";
         var snapshots = new List<SeedBatchSnapshot>();
         var snapshotAt = new HashSet<int>(options.SnapshotAt);
+        var freezeAt = new HashSet<int>(options.FreezeAt);
+        var frozen = new List<FrozenCopy>();
         int B = options.BatchSize, dim = d.InDim;
         using var criticLosses = zeros(Math.Max(options.Steps, 1), device: device);
         using var generatorLosses = zeros(Math.Max(options.Steps, 1), device: device);
@@ -147,6 +161,8 @@ public static class SeedBatchTrainer
                 }
                 int done = s + 1;
                 if (snapshotAt.Contains(done)) snapshots.Add(Snapshot(g, done, options, device));
+                if (freezeAt.Contains(done))
+                    for (int k = 0; k < K; k++) frozen.Add(new FrozenCopy(done, k, FreezeProbe.Freeze(g, k, g.Hidden, g.Layers - 1)));
                 options.AfterStep?.Invoke(done);
             }
         }
@@ -157,7 +173,7 @@ public static class SeedBatchTrainer
         CheckFinite(criticLosses, "critic loss", options.Steps, context);
         CheckFinite(generatorLosses, "generator loss", options.Steps, context);
         clock.Stop();
-        return new SeedBatchResult(objective, seeds.ToList(), g, d, snapshots, options.Steps, clock.Elapsed);
+        return new SeedBatchResult(objective, seeds.ToList(), g, d, snapshots, options.Steps, clock.Elapsed) { Frozen = frozen };
     }
 
     /// <summary>

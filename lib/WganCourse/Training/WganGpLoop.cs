@@ -96,12 +96,16 @@ public static class WganGpLoop
         g.to(device);
         d.to(device);
         if (at.Contains(0)) snapshots.Add(SeedBatchTrainer.Snapshot(g, 0, options, device));
+        var freezeAt = new HashSet<int>(options.FreezeAt);
+        var frozen = new List<FrozenCopy>();
         loop(g, d, data, done =>
         {
             if (at.Contains(done)) snapshots.Add(SeedBatchTrainer.Snapshot(g, done, options, device));
+            if (freezeAt.Contains(done))
+                for (int k = 0; k < g.Copies; k++) frozen.Add(new FrozenCopy(done, k, FreezeProbe.Freeze(g, k, g.Hidden, g.Layers - 1)));
             options.AfterStep?.Invoke(done);
         });
         clock.Stop();
-        return new SeedBatchResult(objective, seeds.ToList(), g, d, snapshots, options.Steps, clock.Elapsed);
+        return new SeedBatchResult(objective, seeds.ToList(), g, d, snapshots, options.Steps, clock.Elapsed) { Frozen = frozen };
     }
 }

@@ -47,6 +47,32 @@ public class Algorithm1Tests
     }
 
     [Fact]
+    public void Its_two_switches_give_the_losses_of_Trainer_Run_with_the_original_schedule_and_an_Adam_critic()
+    {
+        // 30 steps cover both regimes of the original schedule (100 critic iterations at steps 0–24, then 5)
+        const int seed = 5, steps = 30, every = 10, hidden = 32, m = 64;
+        (List<double[]> Critic, List<double[]> Generator) Loop(bool original, bool adam) =>
+            Algorithm1Loop.Algorithm1(SeedBatchMlp.Generators(new[] { seed }, hidden: hidden),
+                SeedBatchMlp.Critics(new[] { seed + 1 }, hidden: hidden), new IBatchSource[] { new ToyBatches(Toy.Ring8()) },
+                new[] { seed }, steps, m, originalSchedule: original, adam: adam);
+        TrainResult Library(WganClip objective, OptimizerSpec? critic) => Trainer.Run(objective,
+            Mlp.Generator(2, 2, hidden, seed: seed), Mlp.Critic(2, hidden, seed: seed + 1), new ToyBatches(Toy.Ring8()),
+            new TrainOptions { Steps = steps, BatchSize = m, LogEvery = every, Seed = seed, CriticOptimizer = critic });
+        var original = Loop(original: true, adam: false);
+        var run = Library(new WganClip(originalSchedule: true), null);
+        VisibleCode.SameWindowMeans(run.History.CriticLoss, run.History.GeneratorLoss,
+            original.Critic.Select(l => l[0]).ToList(), original.Generator.Select(l => l[0]).ToList(), every);
+        var adam = Loop(original: false, adam: true);
+        var adamRun = Library(new WganClip(), OptimizerSpec.Adam(WganClip.PaperLearningRate, 0.5, 0.999));
+        VisibleCode.SameWindowMeans(adamRun.History.CriticLoss, adamRun.History.GeneratorLoss,
+            adam.Critic.Select(l => l[0]).ToList(), adam.Generator.Select(l => l[0]).ToList(), every);
+        // each switch changes the run (the comparison could see a switch that did nothing)
+        var plain = One(seed, steps, hidden, m).Critic.Select(l => l[0]).ToList();
+        Assert.NotEqual(plain[^1], original.Critic[^1][0]);
+        Assert.NotEqual(plain[^1], adam.Critic[^1][0]);
+    }
+
+    [Fact]
     public void A_loop_that_forgets_the_clipping_does_not_match_Trainer_Run()
     {
         // The comparison is sharp enough to see a missing clamp: Trainer.Run with an unclipped objective (a huge c)

@@ -68,7 +68,7 @@ public class FreezeProbeTests
         var gens = Synthetic();
         var runs = gens.Select(g => g.Run).ToList();
         var w1 = gens.Select(g => W1(g.G)).ToList();
-        var estimate = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, Steps, ProbeKind.Gp)).ToList();
+        var estimate = FreezeProbe.Probe(Ring.Sample, gens.Select(g => g.G).ToList(), Steps, ProbeKind.Gp).ToList();
         var good = FreezeProbe.SpearmanOverRuns(runs, estimate, w1, seed: 77);
         Assert.True(OrderClaim(good).Passed, $"trained probe: ρ {good.Rho}, lower {good.Lower}");
 
@@ -85,9 +85,28 @@ public class FreezeProbeTests
         Assert.False(OrderClaim(reversed).Passed);
 
         // an untrained critic (0 steps) reads its initialisation's E f(x) − E f(G(z)): no ordering
-        var untrained = gens.Select(g => FreezeProbe.Probe(Ring.Sample, g.G, 0, ProbeKind.Gp)).ToList();
+        var untrained = FreezeProbe.Probe(Ring.Sample, gens.Select(g => g.G).ToList(), 0, ProbeKind.Gp).ToList();
         var none = FreezeProbe.SpearmanOverRuns(runs, untrained, w1, seed: 77);
         Assert.False(OrderClaim(none).Passed, $"untrained: ρ {none.Rho}, lower {none.Lower}");
+    }
+
+    [Theory]
+    [InlineData(ProbeKind.Gp)]
+    [InlineData(ProbeKind.Clipped)]
+    [InlineData(ProbeKind.Gan)]
+    public void A_generator_read_together_with_others_gets_the_reading_it_gets_alone(ProbeKind kind)
+    {
+        // the copies train side by side on their own losses: generator k's reading must not depend on the others
+        var noisy = Budgets.DegradeScales.Select(s => FreezeProbe.WithNoise(Ring.Sample, s)).ToList();
+        var together = FreezeProbe.Probe(Ring.Sample, noisy, 60, kind);
+        double tolerance = 1e-4 * together.Max(Math.Abs); // rounding only: bmm over 5 copies against 1
+        for (int k = 0; k < noisy.Count; k++)
+        {
+            double alone = FreezeProbe.Probe(Ring.Sample, new[] { noisy[k] }, 60, kind)[0];
+            Assert.Equal(alone, together[k], tolerance);
+        }
+        // and the readings differ between generators (the copies did not all read generator 0)
+        Assert.True(together.Distinct().Count() == together.Length, string.Join(" ", together));
     }
 
     [Fact]
@@ -110,19 +129,19 @@ public class FreezeProbeTests
         Sampler best = (n, gen) => Ring.Sample(n, gen);
         var noisy = Budgets.DegradeScales.Select(s => FreezeProbe.WithNoise(best, s)).ToList();
         Assert.True(FreezeProbe.StrictlyIncreasing(noisy.Select(W1).ToList()));
-        var estimate = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, Steps, ProbeKind.Gp)).ToList();
+        var estimate = FreezeProbe.Probe(Ring.Sample, noisy, Steps, ProbeKind.Gp).ToList();
         Assert.True(FreezeProbe.StrictlyIncreasing(estimate), string.Join(" ", estimate));
         Assert.False(FreezeProbe.StrictlyIncreasing(estimate.Select(_ => 1.0).ToList()));
         Assert.False(FreezeProbe.StrictlyIncreasing(estimate.AsEnumerable().Reverse().ToList()));
         Assert.False(FreezeProbe.StrictlyIncreasing(new[] { 1.0, double.NaN, 3.0 }));
-        var untrained = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 0, ProbeKind.Gp)).ToList();
+        var untrained = FreezeProbe.Probe(Ring.Sample, noisy, 0, ProbeKind.Gp).ToList();
         Assert.False(FreezeProbe.StrictlyIncreasing(untrained), string.Join(" ", untrained));
         // the penalised probe reads W₁'s own scale at σ = 0.8 (within a factor 2; at small σ the 300-point W₁ is
         // dominated by its finite-sample bias, at σ = 1.6 the soft penalty lets f grow steeper than 1 and it reads
         // about twice W₁, as notebook 07 says); the clipped one K·W₁ with K ≪ 1, and it grows too
         int at08 = Array.IndexOf(Budgets.DegradeScales, 0.8);
         Assert.InRange(estimate[at08] / W1(noisy[at08]), 0.5, 2);
-        var clipped = noisy.Select(g => FreezeProbe.Probe(Ring.Sample, g, 300, ProbeKind.Clipped)).ToList();
+        var clipped = FreezeProbe.Probe(Ring.Sample, noisy, 300, ProbeKind.Clipped).ToList();
         Assert.True(FreezeProbe.StrictlyIncreasing(clipped), string.Join(" ", clipped));
         Assert.True(clipped.Max() < 0.01 * estimate.Max());
     }
@@ -130,8 +149,9 @@ public class FreezeProbeTests
     [Fact]
     public void The_discriminator_reads_JS_near_zero_on_the_data_and_near_log_2_on_a_separated_generator()
     {
-        double onData = FreezeProbe.Probe(Ring.Sample, Ring.Sample, 300, ProbeKind.Gan);
-        double separated = FreezeProbe.Probe(Ring.Sample, (n, gen) => Ring.Sample(n, gen) + 5, 300, ProbeKind.Gan);
+        var js = FreezeProbe.Probe(Ring.Sample, new Sampler[] { Ring.Sample, (n, gen) => Ring.Sample(n, gen) + 5 }, 300,
+            ProbeKind.Gan);
+        var (onData, separated) = (js[0], js[1]);
         Assert.InRange(onData, -0.05, 0.05);
         Assert.InRange(separated, 0.9 * Math.Log(2), Math.Log(2) + 1e-6);
     }

@@ -152,6 +152,35 @@ public class SeedBatchTests
         Assert.Contains("copies must agree", count.Message);
         Assert.Throws<InvalidOperationException>(() => SeedBatchMlp.Critics(new[] { 1 }, hidden: 8, spectralNorm: true).CopyAsCritic(0, 8));
     }
+
+    [Fact]
+    public void FreezeAt_keeps_every_copy_as_it_was_at_that_step_in_both_batched_loops()
+    {
+        var ring = Toy.Ring8();
+        var seeds = new[] { 3, 4 };
+        var options = new SeedBatchOptions { Steps = 6, BatchSize = 16, SnapshotAt = new[] { 3, 6 }, SnapshotSamples = 50,
+                                             FreezeAt = new[] { 3, 6 } };
+        var library = SeedBatchTrainer.Toy(new GanNonSaturating(), ring, seeds, options, hidden: 16);
+        var loop = WganGpLoop.Toy(new WganClip(), ring, seeds, options, (g, f, data, after) =>
+            Algorithm1Loop.Algorithm1(g, f, data, seeds, options.Steps, options.BatchSize, afterStep: after), hidden: 16);
+        foreach (var run in new[] { library, loop })
+        {
+            Assert.Equal(new[] { (3, 0), (3, 1), (6, 0), (6, 1) }, run.Frozen.Select(c => (c.Step, c.Copy)));
+            foreach (var c in run.Frozen)
+            {
+                using var z = Seeds.Generator(options.SnapshotSeed); // the snapshots' z
+                var drawn = c.G(options.SnapshotSamples, z);
+                var snapshot = run.Snapshots.Single(s => s.Step == c.Step).Copy(c.Copy);
+                Assert.True(drawn.allclose(snapshot, rtol: 1e-5, atol: 1e-6), $"step {c.Step}, copy {c.Copy}");
+            }
+            // the run moved on after the first freeze, and the copy frozen at step 3 did not
+            using var z1 = Seeds.Generator(1);
+            using var z2 = Seeds.Generator(1);
+            Assert.False(run.Frozen[0].G(50, z1).allclose(run.Frozen[2].G(50, z2)));
+        }
+        Assert.Throws<ArgumentException>(() => SeedBatchTrainer.Toy(new GanNonSaturating(), ring, seeds,
+            options with { FreezeAt = new[] { 0 } }, hidden: 16));
+    }
 }
 
 public class SeedBatchLipschitzTests
