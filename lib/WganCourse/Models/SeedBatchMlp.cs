@@ -190,16 +190,27 @@ public sealed class SeedBatchMlp : nn.Module<Tensor, Tensor>
     /// weights, for plots and for checking a copy against a single network.</summary>
     public MlpGenerator CopyAsGenerator(int k, int hidden, int layers = 3)
     {
-        var g = Mlp.Generator(InDim, OutDim, hidden, layers, activation, tanhOutput);
+        var g = KeepingGlobalRng(() => Mlp.Generator(InDim, OutDim, hidden, layers, activation, tanhOutput));
         CopyInto(g, k);
         return g;
+    }
+
+    // Building a module draws its default initialisation from the global generator, which training also draws from
+    // (WGAN-GP's ε); CopyInto overwrites every weight, so the draw is undone: copying a network out in the middle of a
+    // run (SeedBatchOptions.FreezeAt) must not change the run.
+    static T KeepingGlobalRng<T>(Func<T> make)
+    {
+        using var state = get_rng_state();
+        var made = make();
+        set_rng_state(state);
+        return made;
     }
 
     /// <summary>Copy k as an ordinary <see cref="MlpCritic"/> (only for a critic batch without spectral norm).</summary>
     public MlpCritic CopyAsCritic(int k, int hidden, int layers = 3)
     {
         if (IsSpectrallyNormalised) throw new InvalidOperationException("CopyAsCritic: a spectrally normalised copy has no single-network twin with the same u, v; use the batch itself");
-        var d = Mlp.Critic(InDim, hidden, layers, activation);
+        var d = KeepingGlobalRng(() => Mlp.Critic(InDim, hidden, layers, activation));
         CopyInto(d, k);
         return d;
     }
