@@ -19,7 +19,7 @@ public class RunnerTests
         Assert.Contains("fx.good", File.ReadAllText(Path.Combine(r.OutDir, "report.html")));
     }
 
-    /// <summary>.ci/run passes a relative --out (artifacts/held-out-avx2); the kernel runs in notebooks/, so a relative
+    /// <summary>.ci/run passes a relative --out (artifacts/held-out-generic); the kernel runs in notebooks/, so a relative
     /// claims path resolved there and every claim cell failed until the runner made it absolute.</summary>
     [JupyterFact]
     public void A_relative_out_folder_is_taken_from_where_the_runner_was_started()
