@@ -96,6 +96,8 @@ public static class WganGpLoop
         g.to(device);
         d.to(device);
         if (at.Contains(0)) snapshots.Add(SeedBatchTrainer.Snapshot(g, 0, options, device));
+        if (options.FreezeAt.Any(s => s < 1 || s > options.Steps))
+            throw new ArgumentException($"FreezeAt must lie in [1, {options.Steps}], got [{string.Join(", ", options.FreezeAt)}]");
         var freezeAt = new HashSet<int>(options.FreezeAt);
         var frozen = new List<FrozenCopy>();
         loop(g, d, data, done =>
