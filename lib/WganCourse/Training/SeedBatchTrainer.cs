@@ -101,8 +101,7 @@ public static class SeedBatchTrainer
         if (options.SnapshotSamples < 1) throw new ArgumentOutOfRangeException(nameof(options), options.SnapshotSamples, "SnapshotSamples must be ≥ 1");
         if (options.SnapshotAt.Any(s => s < 0 || s > options.Steps))
             throw new ArgumentException($"SnapshotAt must lie in [0, {options.Steps}], got [{string.Join(", ", options.SnapshotAt)}]");
-        if (options.FreezeAt.Any(s => s < 1 || s > options.Steps))
-            throw new ArgumentException($"FreezeAt must lie in [1, {options.Steps}], got [{string.Join(", ", options.FreezeAt)}]");
+        CheckFreezeAt(options);
         bool sn = objective is WganSn;
         if (sn && !d.IsSpectrallyNormalised)
             throw new ArgumentException("WGAN-SN needs a spectrally normalised critic batch: SeedBatchMlp.Critics(seeds, spectralNorm: true)");
@@ -161,8 +160,7 @@ public static class SeedBatchTrainer
                 }
                 int done = s + 1;
                 if (snapshotAt.Contains(done)) snapshots.Add(Snapshot(g, done, options, device));
-                if (freezeAt.Contains(done))
-                    for (int k = 0; k < K; k++) frozen.Add(new FrozenCopy(done, k, FreezeProbe.Freeze(g, k, g.Hidden, g.Layers - 1)));
+                if (freezeAt.Contains(done)) FreezeEvery(g, done, frozen);
                 options.AfterStep?.Invoke(done);
             }
         }
@@ -237,6 +235,18 @@ public static class SeedBatchTrainer
         using var scope = NewDisposeScope();
         var z = stack(zGens.Select(gen => randn(new long[] { n, latentDim }, generator: gen)).ToArray());
         return z.to(device).MoveToOuterDisposeScope();
+    }
+
+    internal static void CheckFreezeAt(SeedBatchOptions o)
+    {
+        if (o.FreezeAt.Any(s => s < 1 || s > o.Steps))
+            throw new ArgumentException($"FreezeAt must lie in [1, {o.Steps}], got [{string.Join(", ", o.FreezeAt)}]");
+    }
+
+    /// <summary>A frozen copy of every copy's generator after <paramref name="step"/> steps, added to <paramref name="into"/>.</summary>
+    internal static void FreezeEvery(SeedBatchMlp g, int step, List<FrozenCopy> into)
+    {
+        for (int k = 0; k < g.Copies; k++) into.Add(new FrozenCopy(step, k, FreezeProbe.Freeze(g, k, g.Hidden, g.Layers - 1)));
     }
 
     internal static SeedBatchSnapshot Snapshot(SeedBatchMlp g, int step, SeedBatchOptions o, Device device)

@@ -96,15 +96,13 @@ public static class WganGpLoop
         g.to(device);
         d.to(device);
         if (at.Contains(0)) snapshots.Add(SeedBatchTrainer.Snapshot(g, 0, options, device));
-        if (options.FreezeAt.Any(s => s < 1 || s > options.Steps))
-            throw new ArgumentException($"FreezeAt must lie in [1, {options.Steps}], got [{string.Join(", ", options.FreezeAt)}]");
+        SeedBatchTrainer.CheckFreezeAt(options);
         var freezeAt = new HashSet<int>(options.FreezeAt);
         var frozen = new List<FrozenCopy>();
         loop(g, d, data, done =>
         {
             if (at.Contains(done)) snapshots.Add(SeedBatchTrainer.Snapshot(g, done, options, device));
-            if (freezeAt.Contains(done))
-                for (int k = 0; k < g.Copies; k++) frozen.Add(new FrozenCopy(done, k, FreezeProbe.Freeze(g, k, g.Hidden, g.Layers - 1)));
+            if (freezeAt.Contains(done)) SeedBatchTrainer.FreezeEvery(g, done, frozen);
             options.AfterStep?.Invoke(done);
         });
         clock.Stop();
