@@ -80,8 +80,29 @@ static class MatchedRingProbe
         return 0;
     }
 
+    /// <summary>`matched-ring --fill OBJECTIVE[,OBJECTIVE]`: the course command's stage. Trains
+    /// the profile's matched ring (<see cref="MatchedRing.BudgetOptions"/>) for the objectives
+    /// given and stores it (<see cref="MatchedRingStore"/>) for notebooks 03, 07 and 08 to read;
+    /// prints one line per objective.</summary>
+    static int Fill(IReadOnlyList<RingObjective> objectives)
+    {
+        torch.set_num_threads(Threads.ToyModelThreads); // the notebooks' setting: the same key
+        var options = MatchedRing.BudgetOptions() with { Retrain = true };
+        if (options.StoreDirectory is null)
+        {
+            Console.Error.WriteLine("no store: run from inside the course repository");
+            return 2;
+        }
+        MatchedRing.Run(objectives, options, rows => Console.WriteLine(
+            $"{rows[^1].Name}: {options.Seeds.Count} seeds × {options.Steps} steps in " +
+            $"{rows[^1].RunWallTime.TotalSeconds:0} s; {rows[^1].Provenance}"));
+        return 0;
+    }
+
     public static int Run(string[] args)
     {
+        if (args.Length == 2 && args[0] == "--fill")
+            return Fill(args[1].Split(',').Select(Enum.Parse<RingObjective>).ToList());
         var objectives = MatchedRing.Notebook08.ToList();
         int steps = 6000, batch = 64, hidden = 64;
         int[] at = { 1000, 2000, 4000 }, seeds = Enumerable.Range(1, 10).ToArray();

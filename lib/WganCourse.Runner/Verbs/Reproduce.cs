@@ -3,6 +3,7 @@ using Spectre.Console;
 using Jupyter = Microsoft.DotNet.Interactive.Documents.Jupyter.Notebook;
 using WganCourse.Runner.Execution;
 using WganCourse.Runtime;
+using WganCourse.Training;
 using Profile = WganCourse.Runtime.Profile;
 
 namespace WganCourse.Runner.Verbs;
@@ -92,10 +93,15 @@ static class Reproduce
     public static int RunAll(IReadOnlyList<string> notebooks, string profile, TimeSpan limit, string outDir, bool html, bool shots = false, bool twice = false,
                              int jobs = 1)
     {
-        jobs = Math.Clamp(jobs, 1, Math.Max(1, notebooks.Count));
+        // the matched ring experiment (issue #21): trained once per course run for the notebooks that read it
+        var stage = notebooks.SelectMany(nb => MatchedRing.ReadBy(Path.GetFileName(nb))).Distinct()
+            .OrderBy(o => MatchedRing.CostRank(o))
+            .Select(o => new StageJob(o, string.Join(", ", notebooks.Select(Path.GetFileName)
+                .Where(f => MatchedRing.ReadBy(f!).Contains(o)).Select(f => f!.Split('-')[0])))).ToList();
+        jobs = Math.Clamp(jobs, 1, Math.Max(1, notebooks.Count + stage.Count));
         var nbDir = Path.Combine(outDir, "notebooks"); var claimDir = Path.Combine(outDir, "claims");
         Directory.CreateDirectory(nbDir); Directory.CreateDirectory(claimDir);
-        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks, {jobs} at a time · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned) · engine {NotebookExecutor.Engine}");
+        AnsiConsole.MarkupLine($"[bold]WganCourse reproduce[/] · profile [blue]{profile}[/] · seed block {Seeds.Block} · {notebooks.Count} notebooks{(stage.Count > 0 ? $" + {stage.Count} matched-ring runs" : "")}, {jobs} at a time · limit {limit.TotalSeconds:0} s each · kernel dotnet-interactive (pinned) · engine {NotebookExecutor.Engine}");
         // one slot per notebook, filled by whichever worker ran it: the report keeps notebook order
         var slots = new (ExecutionResult Run, List<NotebookClaim> Claims)?[notebooks.Count];
         var pages = new Dictionary<string, string?>();
@@ -128,13 +134,32 @@ static class Reproduce
         {
         // handed out in notebook order, one at a time (no chunks), as grade does; two kernels starting together
         // may race for a web-server port, and NotebookExecutor starts the one that lost again
-        var order = System.Collections.Concurrent.Partitioner.Create(Enumerable.Range(0, notebooks.Count),
+        // the matched ring stage first (longest run first): the notebooks that read it wait for their rows
+        var order = System.Collections.Concurrent.Partitioner.Create(
+            Enumerable.Range(-stage.Count, stage.Count + notebooks.Count),
             System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering);
         Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = jobs }, (n, state) =>
         {
             if (stop.IsCancellationRequested) state.Stop();
-            else slots[n] = RunOne(n);
+            else if (n < 0) RunStage(stage[n + stage.Count]);
+            else
+            {
+                try
+                {
+                    foreach (var o in MatchedRing.ReadBy(Path.GetFileName(notebooks[n])))
+                        stage.Single(s => s.Objective == o).Done.Wait(stop.Token);
+                }
+                catch (OperationCanceledException) { state.Stop(); return; }
+                slots[n] = RunOne(n);
+            }
         });
+        void RunStage(StageJob job)
+        {
+            Say("ring", $"[bold]matched ring[/]: {Markup.Escape(MatchedRing.Label(job.Objective))} (stage, read by {job.ReadBy})");
+            try { job.Result = MatchedRingStage.Run(job.Objective, profile, limit, stop.Token, line => Say("ring", Markup.Escape(line))); }
+            finally { job.Done.Set(); }
+            Say("ring", job.Result.Ok ? $"  [green]ok[/] in {job.Result.Seconds:0.0} s" : $"  [red]failed[/] in {job.Result.Seconds:0.0} s: {Markup.Escape(job.Result.Error ?? "")}");
+        }
         (ExecutionResult, List<NotebookClaim>) RunOne(int n)
         {
             var nb = notebooks[n];
@@ -208,6 +233,9 @@ static class Reproduce
         Report.Write(outDir, profile, runs, claims, pages, total.Elapsed.TotalSeconds);
 
         var table = new Table().AddColumns("notebook", "outcome", "seconds", "claims pass", "fail", "not reproduced", "skipped");
+        foreach (var j in stage.Where(j => j.Result is not null))
+            table.AddRow($"stage: matched ring, {Markup.Escape(MatchedRing.Label(j.Objective))}", j.Result!.Ok ? "[green]ok[/]" : "[red]failed[/]",
+                         $"{j.Result.Seconds:0.0}", "-", "-", "-", "-");
         foreach (var r in runs)
         {
             var cs = claims.Where(c => c.notebook == r.Notebook).ToList();
@@ -220,10 +248,18 @@ static class Reproduce
         foreach (var c in claims.Where(c => c.NotReproduced))
             AnsiConsole.MarkupLine($"[darkorange]not reproduced (documented)[/] {Markup.Escape(c.id)}: expected {Markup.Escape(c.expected)}, " +
                                    $"measured {Markup.Escape(c.measured)} — {Markup.Escape(c.known_failure ?? "")}");
-        var failedRuns = runs.Count(r => r.Outcome != Outcome.Ok);
+        var failedRuns = runs.Count(r => r.Outcome != Outcome.Ok) + stage.Count(j => j.Result is { Ok: false });
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(outDir, "report.html"))} · claims: {Markup.Escape(Path.Combine(outDir, "claims.json"))} · total {total.Elapsed.TotalSeconds:0} s");
         if (failedClaims + failedRuns > 0)
             AnsiConsole.MarkupLine($"[red]{failedRuns} notebook(s) failed, {failedClaims} claim(s) failed[/]");
         return failedClaims + failedRuns > 0 ? 1 : 0;
+    }
+
+    sealed class StageJob(RingObjective objective, string readBy)
+    {
+        public RingObjective Objective { get; } = objective;
+        public string ReadBy { get; } = readBy;
+        public ManualResetEventSlim Done { get; } = new();
+        public MatchedRingStage.Outcome? Result { get; set; }
     }
 }

@@ -1,7 +1,9 @@
+using TorchSharp;
 using System.Globalization;
 using System.Text;
 using WganCourse.Data;
 using WganCourse.Metrics;
+using WganCourse.Models;
 using WganCourse.Objectives;
 using static TorchSharp.torch;
 
@@ -64,8 +66,18 @@ public sealed record MatchedRingOptions
     /// <summary>Keep every read-out's samples in <see cref="MatchedRingRow.Samples"/> (for
     /// pictures); otherwise they are freed once measured.</summary>
     public bool KeepSamples { get; init; }
+    /// <summary>Keep every objective's final generators in <see cref="MatchedRingRow.Generator"/>
+    /// (notebook 07 probes them).</summary>
+    public bool KeepGenerators { get; init; }
     /// <summary>Called after every generator step of every objective (progress output).</summary>
     public Action<RingObjective, int>? AfterStep { get; init; }
+    /// <summary>Folder of <see cref="MatchedRingStore"/>: an objective whose run is stored there
+    /// under the same key is read instead of trained, and a trained one is stored. Null: no
+    /// store (train every time).</summary>
+    public string? StoreDirectory { get; init; }
+    /// <summary>Train even when the store holds the run, and overwrite it (the course command's
+    /// stage).</summary>
+    public bool Retrain { get; init; }
 }
 
 /// <summary>One objective at one step of a matched ring run: the metrics over seeds and the outcome
@@ -77,6 +89,12 @@ public sealed record MatchedRingRow(RingObjective Objective, string Name, int St
     /// <summary>Every seed's samples at <see cref="Step"/>, [K, n, 2], when the run kept them
     /// (<see cref="MatchedRingOptions.KeepSamples"/>).</summary>
     public Tensor? Samples { get; init; }
+    /// <summary>Where the row comes from: trained in this call, or read from the store (which
+    /// file, trained when).</summary>
+    public string Provenance { get; init; } = "trained here";
+    /// <summary>The K trained generators at the end of the run (final rows only), when the run
+    /// kept them (<see cref="MatchedRingOptions.KeepGenerators"/>); the caller owns them.</summary>
+    public SeedBatchMlp? Generator { get; init; }
     public int Count(RingOutcome o) => Outcomes.Count(x => x == o);
     public int Converged => Count(RingOutcome.Converged);
     public int Partial => Count(RingOutcome.Partial);
@@ -105,6 +123,22 @@ public sealed record MatchedRingTable(IReadOnlyList<MatchedRingRow> Rows,
     public IReadOnlyList<MatchedRingRow> Of(RingObjective which) =>
         Rows.Where(r => r.Objective == which).OrderBy(r => r.Step).ToList();
 
+    /// <summary>The budget rule stated with the criterion, on this run's last two read-outs of
+    /// <paramref name="which"/>: it has stopped changing when its converged count moves by at most
+    /// one seed and its mean near-mode share by at most 0.05. Null with one read-out only.</summary>
+    public (bool Stopped, string Describe)? Plateau(RingObjective which)
+    {
+        var rows = Of(which);
+        if (rows.Count < 2) return null;
+        var (a, b) = (rows[^2], rows[^1]);
+        double near = b.Summary.HighQuality.Mean - a.Summary.HighQuality.Mean;
+        bool stopped = Math.Abs(b.Converged - a.Converged) <= MatchedRing.PlateauSeeds
+            && Math.Abs(near) <= MatchedRing.PlateauNearShare + 1e-12;
+        return (stopped, string.Create(CultureInfo.InvariantCulture,
+            $"{(stopped ? "yes" : "no")}: {a.Step} → {b.Step}, converged {a.Converged} → " +
+            $"{b.Converged}, near-mode share {near:+0.00;−0.00}"));
+    }
+
     /// <summary>A Markdown table (the report's and the instructor guide's format).</summary>
     public string ToMarkdown()
     {
@@ -128,8 +162,9 @@ public sealed record MatchedRingTable(IReadOnlyList<MatchedRingRow> Rows,
 /// objective trains the same MLPs (2 → w → w → w, ReLU), batch, generator steps and seeds, K seeds
 /// at once (<see cref="SeedBatchTrainer.Toy"/>). Notebooks pick rows by the objective list: 03 <see
 /// cref="Notebook03"/>, 07 <see cref="Notebook07"/>, 08 <see cref="Notebook08"/>. A row does not
-/// depend on which other objectives run, so the notebooks' rows agree where they overlap without
-/// sharing files (each notebook trains its own rows). <para> <b>Convergence criterion, fixed before
+/// depend on which other objectives run; each objective's run is trained once and kept in <see
+/// cref="MatchedRingStore"/> (the course command trains them all first), so the three notebooks
+/// read the same rows. <para> <b>Convergence criterion, fixed before
 /// any run</b> (on each seed's samples at the read-out step, 3σ discs as in <see
 /// cref="ToyMetrics"/>): a seed is <b>on the data</b> when at least half of its samples (<see
 /// cref="NearShare"/>) lie within 3σ of some mode — #20's "most samples near modes". On the data
@@ -147,31 +182,70 @@ public static class MatchedRing
     /// <summary>The strict reading of the issue's example (≥ 90 % within 3σ), reported next to the
     /// counts.</summary>
     public const double StrictNearShare = 0.9;
+    /// <summary>The budget rule (stated with the criterion): converged seeds may move by this many
+    /// between the last two read-outs …</summary>
+    public const int PlateauSeeds = 1;
+    /// <summary>… and the mean near-mode share by this much.</summary>
+    public const double PlateauNearShare = 0.05;
 
     /// <summary>03's rows: the two GAN generator losses (the KL-imbalance mechanism).</summary>
     public static readonly IReadOnlyList<RingObjective> Notebook03 =
         new[] { RingObjective.LossA, RingObjective.LossB };
-    /// <summary>07's rows: the two WGANs.</summary>
+    /// <summary>07's rows: the two WGANs and loss B, the GAN they are compared with.</summary>
     public static readonly IReadOnlyList<RingObjective> Notebook07 =
-        new[] { RingObjective.WganClip, RingObjective.WganGpToy };
+        new[] { RingObjective.LossB, RingObjective.WganClip, RingObjective.WganGpToy };
     /// <summary>08's rows: all five.</summary>
     public static readonly IReadOnlyList<RingObjective> Notebook08 =
         Enum.GetValues<RingObjective>();
 
+    /// <summary>The rows a notebook reads, by its file name (03-…, 08-…; solutions too): the course
+    /// command trains them first (its matched-ring stage) and stores them.</summary>
+    public static IReadOnlyList<RingObjective> ReadBy(string notebookFile)
+    {
+        ArgumentNullException.ThrowIfNull(notebookFile);
+        var name = Path.GetFileName(notebookFile);
+        return name.StartsWith("03-", StringComparison.Ordinal) ? Notebook03
+            : name.StartsWith("07-", StringComparison.Ordinal) ? Notebook07
+            : name.StartsWith("08-", StringComparison.Ordinal) ? Notebook08
+            : Array.Empty<RingObjective>();
+    }
+
+    /// <summary>Order of the course command's stage, longest run first (measured: WGAN-GP ≈ 1.5×
+    /// WGAN-SN ≈ 2× the clipped WGAN ≈ 6× a GAN).</summary>
+    public static int CostRank(RingObjective which) => which switch
+    {
+        RingObjective.WganGpToy => 0,
+        RingObjective.WganSn => 1,
+        RingObjective.WganClip => 2,
+        RingObjective.LossA => 3,
+        _ => 4,
+    };
+
     /// <summary>The profile's matched-ring settings (<see
     /// cref="Runtime.Budgets.MatchedRingSteps"/>, its seeds, <see
     /// cref="Runtime.Budgets.PayoffBatch"/>, <see cref="Runtime.Budgets.ToyHidden"/>), read at
-    /// every quarter.</summary>
+    /// every quarter and at nine tenths, stored in the course's store.</summary>
     public static MatchedRingOptions BudgetOptions()
     {
         int steps = Runtime.Budgets.MatchedRingSteps;
         return new MatchedRingOptions
         {
             Steps = steps, Seeds = Runtime.Budgets.MatchedRingSeedList,
-            ReadAt = Enumerable.Range(1, 3).Select(q => q * steps / 4).Where(s => s > 0).ToArray(),
+            // every quarter, and a tenth before the end: the convergence rule compares the last
+            // two read-outs, 1000 steps apart under cpu as when the rule was stated
+            ReadAt = Enumerable.Range(1, 3).Select(q => q * steps / 4).Append(steps - steps / 10)
+                .Where(s => s > 0).ToArray(),
             BatchSize = Runtime.Budgets.PayoffBatch, Hidden = Runtime.Budgets.ToyHidden,
-            Samples = Runtime.Budgets.PayoffSamples,
+            Samples = Runtime.Budgets.PayoffSamples, StoreDirectory = DefaultStore(),
         };
+    }
+
+    /// <summary>The store of the course's notebooks (<see
+    /// cref="MatchedRingStore.DefaultDirectory"/>), or none outside the repository.</summary>
+    static string? DefaultStore()
+    {
+        try { return MatchedRingStore.DefaultDirectory(); }
+        catch (Data.DataFileException) { return null; }
     }
 
     /// <summary>An ordering claim over two rows ("<paramref name="worse"/> collapses more"), judged
@@ -241,30 +315,74 @@ public static class MatchedRing
         var rows = new List<MatchedRingRow>();
         foreach (var which in objectives)
         {
-            var run = SeedBatchTrainer.Toy(Make(which), ring, options.Seeds, new SeedBatchOptions
+            var key = MatchedRingStore.Key(which, options, readAt);
+            var file = options.StoreDirectory is null ? null
+                : MatchedRingStore.PathOf(options.StoreDirectory, which, key);
+            var stored = file is null || options.Retrain ? null : MatchedRingStore.TryLoad(file, key);
+            string provenance;
+            if (stored is not null)
+                provenance = string.Create(CultureInfo.InvariantCulture,
+                    $"read from {Path.GetFileName(file)} (trained {stored.TrainedUtc:yyyy-MM-dd HH:mm} " +
+                    $"UTC in {stored.WallTime.TotalSeconds:0} s, same key)");
+            else
             {
-                Steps = options.Steps, BatchSize = options.BatchSize, SnapshotAt = readAt,
-                SnapshotSamples = options.Samples,
-                AfterStep = options.AfterStep is null ? null : s => options.AfterStep(which, s),
-            }, hidden: options.Hidden);
-            using (run.Generator)
-            using (run.Critic)
-            {
-                var mine = new List<MatchedRingRow>();
-                foreach (var snap in run.Snapshots)
+                // training draws from libtorch's global generator (initialisation, WGAN-GP's ε):
+                // restored after, so the cells that follow see the same state whether the row was
+                // trained or read
+                using var global = get_rng_state();
+                var run = SeedBatchTrainer.Toy(Make(which), ring, options.Seeds, new SeedBatchOptions
                 {
-                    var reports = Enumerable.Range(0, options.Seeds.Count)
-                        .Select(k => ToyMetrics.Evaluate(snap.Copy(k), ring)).ToList();
-                    var summary = ToyMetrics.Summarise(reports);
-                    var outcomes = reports.Select(r => Classify(r, summary.MinSamples)).ToList();
-                    mine.Add(new MatchedRingRow(which, Label(which), snap.Step, summary, outcomes,
-                                                run.WallTime, run.Steps)
-                        { Samples = options.KeepSamples ? snap.Samples : null });
-                    if (!options.KeepSamples) snap.Samples.Dispose();
+                    Steps = options.Steps, BatchSize = options.BatchSize, SnapshotAt = readAt,
+                    SnapshotSamples = options.Samples,
+                    AfterStep = options.AfterStep is null ? null : s => options.AfterStep(which, s),
+                }, hidden: options.Hidden);
+                set_rng_state(global);
+                var weights = run.Generator.state_dict()
+                    .Select(p => (p.Key, p.Value.detach().cpu().clone())).ToList();
+                run.Generator.Dispose();
+                run.Critic.Dispose();
+                stored = new MatchedRingStore.Entry(
+                    run.Snapshots.Select(s => (s.Step, s.Samples)).ToList(), run.WallTime, run.Steps,
+                    DateTime.UtcNow, weights);
+                provenance = "trained here";
+                if (file is not null)
+                {
+                    MatchedRingStore.Save(file, key, stored);
+                    provenance += $", stored as {Path.GetFileName(file)}";
                 }
-                rows.AddRange(mine);
-                afterRun?.Invoke(mine);
             }
+            SeedBatchMlp? generator = null;
+            if (options.KeepGenerators)
+            {
+                using var global = get_rng_state(); // building a module draws its initialisation
+                generator = SeedBatchMlp.Generators(options.Seeds, hidden: options.Hidden);
+                set_rng_state(global);
+                using (no_grad())
+                {
+                    var mineP = generator.state_dict();
+                    foreach (var (name, value) in stored.Generator)
+                        mineP[name].copy_(value.to(mineP[name].device));
+                }
+                generator.to(Runtime.Devices.Current).eval();
+            }
+            foreach (var (_, w) in stored.Generator) w.Dispose();
+            var mine = new List<MatchedRingRow>();
+            foreach (var (step, samples) in stored.Snapshots)
+            {
+                var reports = Enumerable.Range(0, options.Seeds.Count)
+                    .Select(k => ToyMetrics.Evaluate(samples[k], ring)).ToList();
+                var summary = ToyMetrics.Summarise(reports);
+                var outcomes = reports.Select(r => Classify(r, summary.MinSamples)).ToList();
+                mine.Add(new MatchedRingRow(which, Label(which), step, summary, outcomes,
+                                            stored.WallTime, stored.Steps)
+                {
+                    Samples = options.KeepSamples ? samples : null, Provenance = provenance,
+                    Generator = step == stored.Steps ? generator : null,
+                });
+                if (!options.KeepSamples) samples.Dispose();
+            }
+            rows.AddRange(mine);
+            afterRun?.Invoke(mine);
         }
         return new MatchedRingTable(rows, options);
     }

@@ -146,6 +146,64 @@ public class MatchedRingClaimsTests
             .Passed);
     }
 
+    // notebook 08: the Wasserstein rows against loss B
+    static MatchedRingRow Gp(Func<int, Tensor> samples) => Row(RingObjective.WganGpToy, samples);
+    static MatchedRingRow Sn(Func<int, Tensor> samples) => Row(RingObjective.WganSn, samples);
+
+    [Fact]
+    public void Wasserstein_converges_passes_on_the_data_and_fails_untrained_or_collapsed()
+    {
+        var good = MatchedRingClaims.WassersteinConverges(new[] { Gp(Data), Sn(k => Data(k + 20)) });
+        Assert.True(good.Passed, good.ToString());
+        // an untrained generator (a blob off the data) in either row
+        Assert.False(MatchedRingClaims.WassersteinConverges(new[] { Gp(Data), Sn(Blob) }).Passed);
+        // a collapsed one
+        var collapsed = MatchedRingClaims.WassersteinConverges(new[] { Gp(Collapsed), Sn(Data) });
+        Assert.False(collapsed.Passed, collapsed.ToString());
+        Assert.True(collapsed.Margin < 0);
+        // too few converged seeds: 3 of 10 is under any threshold at the assumed rate
+        Assert.False(MatchedRingClaims.WassersteinConverges(new[] {
+            Gp(k => k < 3 ? Data(k) : Blob(k)) }).Passed);
+    }
+
+    [Fact]
+    public void Wasserstein_converges_shares_the_false_failure_rate_between_its_rows()
+    {
+        var one = Binomial.Threshold(10, MatchedRingClaims.WassersteinConvergeRate,
+            Claim.FalseFailureRate);
+        var two = Binomial.Threshold(10, MatchedRingClaims.WassersteinConvergeRate,
+            Claim.FalseFailureRate / 2);
+        Assert.True(two.K <= one.K);
+        Assert.True(2 * two.FalseFailure <= Claim.FalseFailureRate);
+        Assert.True(two.K >= 1);
+        var c = MatchedRingClaims.WassersteinConverges(new[] { Gp(Data), Sn(Data) });
+        Assert.Contains($"each ≥ {two.K} of 10", c.Expected);
+    }
+
+    [Fact]
+    public void Collapse_order_passes_when_only_B_collapses_and_fails_when_a_wgan_collapses_as_much()
+    {
+        var c = MatchedRingClaims.CollapseOrder(TypicalB(), new[] { Gp(Data), Sn(Data) });
+        Assert.True(c.Passed, c.ToString());
+        var gpCollapsed = Gp(k => k < 4 ? Collapsed(k) : Data(k));
+        var bad = MatchedRingClaims.CollapseOrder(TypicalB(), new[] { gpCollapsed, Sn(Data) });
+        Assert.False(bad.Passed, bad.ToString());
+        Assert.True(bad.Margin < 0);
+        // B collapsing nowhere judges nothing, however clean the WGANs
+        Assert.False(MatchedRingClaims.CollapseOrder(Row(RingObjective.LossB, Blob),
+            new[] { Gp(Data) }).Passed);
+    }
+
+    [Fact]
+    public void Rows_of_other_steps_or_seeds_are_refused()
+    {
+        var b = TypicalB();
+        Assert.Throws<ArgumentException>(() => MatchedRingClaims.CollapseOrder(b,
+            new[] { Gp(Data) with { Step = 10 } }));
+        Assert.Throws<ArgumentException>(() => MatchedRingClaims.WassersteinConverges(
+            new[] { Gp(Data), Row(RingObjective.WganSn, Data, seeds: 4) }));
+    }
+
     [Fact]
     public void Blind_spot_needs_a_mode_credited_by_stray_samples()
     {

@@ -91,10 +91,126 @@ public class MatchedRingTests
     public void The_notebooks_objective_lists_split_the_five_rows()
     {
         Assert.Equal(new[] { RingObjective.LossA, RingObjective.LossB }, MatchedRing.Notebook03);
-        Assert.Equal(new[] { RingObjective.WganClip, RingObjective.WganGpToy },
+        Assert.Equal(new[] { RingObjective.LossB, RingObjective.WganClip, RingObjective.WganGpToy },
             MatchedRing.Notebook07);
         Assert.Equal(5, MatchedRing.Notebook08.Count);
         Assert.Equal(5, MatchedRing.Notebook08.Select(MatchedRing.Label).Distinct().Count());
+        // the course command's stage trains what the notebooks read, solutions included
+        Assert.Equal(MatchedRing.Notebook07, MatchedRing.ReadBy("solutions/07-wgan.ipynb"));
+        Assert.Equal(MatchedRing.Notebook03, MatchedRing.ReadBy("03-kl-imbalance.ipynb"));
+        Assert.Empty(MatchedRing.ReadBy("09-wgan-where-gan-fails.ipynb"));
+        Assert.Equal(5, MatchedRing.Notebook08.Select(MatchedRing.CostRank).Distinct().Count());
+    }
+
+    static MatchedRingOptions Tiny(string? store) => new()
+    {
+        Steps = 6, Seeds = new[] { 1, 2 }, ReadAt = new[] { 3 }, BatchSize = 16, Hidden = 8,
+        Samples = 200, StoreDirectory = store,
+    };
+
+    static string Digest(MatchedRingTable t) => string.Join("\n", t.Rows.Select(r =>
+        $"{r.Objective} {r.Step} {r.RunSteps} {r.RunWallTime.Ticks} " + string.Join(",",
+            r.Summary.Reports.Select(x => $"{x.HighQualityFraction:R}/{x.ReverseKl:R}/" +
+                string.Join(".", x.Counts))) + " " + string.Join(",", r.Outcomes)));
+
+    [Fact]
+    public void A_stored_run_is_read_back_as_the_same_rows_and_says_so()
+    {
+        var dir = Directory.CreateTempSubdirectory("matched-ring-store").FullName;
+        try
+        {
+            var objectives = new[] { RingObjective.LossB, RingObjective.WganGpToy };
+            var trained = MatchedRing.Run(objectives, Tiny(dir));
+            Assert.Equal(2, Directory.GetFiles(dir, "*.bin").Length);
+            Assert.All(trained.Rows, r => Assert.StartsWith("trained here, stored as", r.Provenance));
+            var read = MatchedRing.Run(objectives, Tiny(dir) with { KeepSamples = true });
+            Assert.All(read.Rows, r => Assert.StartsWith("read from", r.Provenance));
+            Assert.Equal(Digest(trained), Digest(read));
+            Assert.Equal(new long[] { 2, 200, 2 }, read.Rows[0].Samples!.shape);
+            // the final generators come back with their weights; the global generator is untouched
+            // whether a row is trained or read
+            var before = torch.get_rng_state().data<byte>().ToArray();
+            var fresh = MatchedRing.Run(objectives, Tiny(null) with { KeepGenerators = true });
+            Assert.Equal(before, torch.get_rng_state().data<byte>().ToArray());
+            var stored = MatchedRing.Run(objectives, Tiny(dir) with { KeepGenerators = true });
+            Assert.Equal(before, torch.get_rng_state().data<byte>().ToArray());
+            Assert.Null(stored.Rows[0].Generator); // step 3 of 6: not the end
+            var (g1, g2) = (fresh.FinalOf(RingObjective.WganGpToy).Generator!,
+                            stored.FinalOf(RingObjective.WganGpToy).Generator!);
+            Assert.All(g1.parameters().Zip(g2.parameters()), p => Assert.True(p.First.allclose(p.Second, rtol: 0, atol: 0)));
+            using (var z = torch.randn(2, 5, 2))
+                Assert.True(g1.call(z).allclose(g2.call(z), rtol: 0, atol: 0));
+            // trained again rather than read: the stage's Retrain, or another setting (another key)
+            var again = MatchedRing.Run(objectives, Tiny(dir) with { Retrain = true });
+            Assert.All(again.Rows, r => Assert.StartsWith("trained here", r.Provenance));
+            Assert.Equal(Digest(trained).Split('\n').Select(l => l.Split(' ')[0] + l.Split(' ')[4]),
+                Digest(again).Split('\n').Select(l => l.Split(' ')[0] + l.Split(' ')[4]));
+            var other = MatchedRing.Run(objectives, Tiny(dir) with { Samples = 300 });
+            Assert.All(other.Rows, r => Assert.StartsWith("trained here", r.Provenance));
+            Assert.Equal(4, Directory.GetFiles(dir, "*.bin").Length);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void The_budget_rule_reads_the_last_two_read_outs()
+    {
+        MatchedRingRow At(int step, Func<int, Tensor> samples) => Row(RingObjective.WganGpToy,
+            samples) with { Step = step };
+        Tensor Blob(int k) => randn(new long[] { N, 2 }, generator: Seeds.Generator(300 + k)) * 0.1f;
+        Tensor Data(int k) => Ring.Sample(N, Seeds.Generator(400 + k));
+        var o = Tiny(null);
+        // 0 → 4 converged seeds: still moving
+        var moving = new MatchedRingTable(new[] { At(3, Blob), At(6, Data) }, o with { Steps = 6 });
+        Assert.False(moving.Plateau(RingObjective.WganGpToy)!.Value.Stopped);
+        // the same data twice: stopped
+        var still = new MatchedRingTable(new[] { At(3, Data), At(6, Data) }, o with { Steps = 6 });
+        var p = still.Plateau(RingObjective.WganGpToy)!.Value;
+        Assert.True(p.Stopped, p.Describe);
+        Assert.Contains("3 → 6", p.Describe);
+        // one read-out only: no judgement
+        Assert.Null(new MatchedRingTable(new[] { At(6, Data) }, o).Plateau(RingObjective.WganGpToy));
+    }
+
+    [Fact]
+    public void The_store_key_names_everything_that_decides_the_numbers()
+    {
+        var o = Tiny(null);
+        int[] at = { 3, 6 };
+        var key = MatchedRingStore.Key(RingObjective.LossA, o, at);
+        foreach (var part in new[] { "objective=LossA", "steps=6", "readAt=3,6", "seeds=1,2",
+                     "block=", "batch=16", "hidden=8", "samples=200", "device=", "threads=",
+                     "ATEN_CPU_CAPABILITY=", "MKL_CBWR=", "machine=", "torchsharp=", "library=" })
+            Assert.Contains(part, key);
+        Assert.NotEqual(key, MatchedRingStore.Key(RingObjective.LossB, o, at));
+        Assert.NotEqual(key, MatchedRingStore.Key(RingObjective.LossA, o with { Seeds = new[] { 1, 3 } },
+            at));
+        Assert.NotEqual(MatchedRingStore.PathOf("d", RingObjective.LossA, key),
+            MatchedRingStore.PathOf("d", RingObjective.LossA, key + "x"));
+    }
+
+    [Fact]
+    public void A_stored_file_of_another_key_or_cut_short_is_not_read()
+    {
+        var dir = Directory.CreateTempSubdirectory("matched-ring-store").FullName;
+        try
+        {
+            var options = Tiny(dir);
+            var only = new[] { RingObjective.LossA };
+            MatchedRing.Run(only, options);
+            var file = Directory.GetFiles(dir, "*.bin").Single();
+            var key = MatchedRingStore.Key(RingObjective.LossA, options, new[] { 3, 6 });
+            var entry = MatchedRingStore.TryLoad(file, key);
+            Assert.NotNull(entry);
+            Assert.Null(MatchedRingStore.TryLoad(file, key + "|other"));
+            var bytes = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+            Assert.Null(MatchedRingStore.TryLoad(file, key));
+            var rerun = MatchedRing.Run(only, options);
+            Assert.All(rerun.Rows, r => Assert.StartsWith("trained here", r.Provenance));
+            Assert.NotNull(MatchedRingStore.TryLoad(file, key)); // written again, whole
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]
