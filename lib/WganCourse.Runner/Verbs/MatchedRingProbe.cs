@@ -87,7 +87,19 @@ static class MatchedRingProbe
     static int Fill(IReadOnlyList<RingObjective> objectives)
     {
         torch.set_num_threads(Threads.ToyModelThreads); // the notebooks' setting: the same key
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var options = MatchedRing.BudgetOptions() with { Retrain = true };
+        int every = Math.Max(1, options.Steps / 4);
+        options = options with
+        {
+            AfterStep = (o, step) =>
+            {
+                if (step == 1) clock.Restart();
+                if (step % every == 0 && step < options.Steps)
+                    Console.WriteLine($"{MatchedRing.Label(o)}: step {step} of {options.Steps}, " +
+                                      $"{clock.Elapsed.TotalSeconds:0} s");
+            },
+        };
         if (options.StoreDirectory is null)
         {
             Console.Error.WriteLine("no store: run from inside the course repository");
