@@ -29,6 +29,21 @@ public sealed class LiveMatchedRing
     /// <summary>Updates of the display so far.</summary>
     public int Updates => view.Updates;
 
+    /// <summary>Pass as <see cref="MatchedRing.Run"/>'s afterRun: says for each objective whether its
+    /// rows were trained or read from the store (a read row has no steps to show).</summary>
+    public void AfterRun(IReadOnlyList<MatchedRingRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0) return;
+        var row = rows[^1];
+        int index = objectives.TakeWhile(o => o != row.Objective).Count() + 1;
+        bool read = row.Provenance.StartsWith("read from", StringComparison.Ordinal);
+        view.Update(new ProgressLine(steps, steps, read ? 0 : clock.Elapsed.TotalSeconds,
+            $"{row.Name} ({index} of {objectives.Count}) " +
+            (read ? "read from the store" : "trained") +
+            (index == objectives.Count ? ": all rows ready" : "")));
+    }
+
     public void AfterStep(RingObjective which, int step)
     {
         if (current != which) // the next objective starts: its own clock

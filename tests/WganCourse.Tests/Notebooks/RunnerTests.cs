@@ -96,6 +96,25 @@ public class RunnerTests
         Assert.Contains("1 claim(s) failed", r.Output);
     }
 
+    /// <summary>The matched-ring stage (issue #21): a notebook that reads the matched ring gets its rows trained
+    /// first, by the stage, and reads them from the store instead of training them in its kernel.</summary>
+    [Fact]
+    public void The_matched_ring_stage_trains_07s_rows_first_and_the_notebook_reads_them()
+    {
+        var nb = Path.Combine(TestPaths.Repo, "notebooks", "07-wgan.ipynb");
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--jobs", "2",
+            "--out", "{out}", nb);
+        Assert.True(r.ExitCode == 0, r.Output);
+        Assert.Contains("1 notebooks + 3 matched-ring runs", r.Output);
+        foreach (var row in new[] { "GAN loss B (non-sat.)", "WGAN clip (Alg. 1)", "WGAN-GP (gan_toy.py)" })
+            Assert.Contains($"stage: matched ring, {row}", r.Output);
+        Assert.DoesNotContain("WGAN-SN", r.Output); // 07 does not read it: not trained
+        var executed = File.ReadAllText(Path.Combine(r.OutDir, "notebooks", "07-wgan.ipynb"));
+        foreach (var o in new[] { "LossB", "WganClip", "WganGpToy" })
+            Assert.Matches($"read from {o}-[0-9a-f]{{16}}\\.bin", executed);
+        Assert.DoesNotContain("trained here, stored as", executed);
+    }
+
     [Fact]
     public void A_job_count_below_one_is_refused_with_a_message()
     {
@@ -107,8 +126,9 @@ public class RunnerTests
     [JupyterFact]
     public void A_notebook_over_its_time_limit_is_killed_and_reported()
     {
-        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--timeout", "3", "--out", "{out}", RunnerProcess.Fixture("good.ipynb"));
-        Assert.Equal(1, r.ExitCode);
+        // a cell that sleeps a minute: a fast machine with a warm kernel finished good.ipynb within 3 s
+        var r = RunnerProcess.Run("reproduce", "--profile", "smoke", "--no-html", "--timeout", "5", "--out", "{out}", RunnerProcess.Fixture("slow.ipynb"));
+        Assert.True(r.ExitCode == 1, r.Output);
         Assert.Contains("Timeout", r.Output);
     }
 }

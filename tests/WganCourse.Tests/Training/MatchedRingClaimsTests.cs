@@ -232,4 +232,22 @@ public class LiveMatchedRingTests
         Assert.Contains("GAN loss B", line.Extra);
         Assert.Contains("2 of 2", line.Extra);
     }
+
+    [Fact]
+    public void Rows_read_from_the_store_say_so_instead_of_a_progress_stuck_at_zero()
+    {
+        var live = new WganCourse.Plots.LiveMatchedRing(MatchedRing.Notebook03, steps: 250);
+        MatchedRingRow Row(RingObjective o, string provenance) => new(o, MatchedRing.Label(o), 250,
+            WganCourse.Metrics.ToyMetrics.Summarise(new[] { WganCourse.Metrics.ToyMetrics.Evaluate(
+                WganCourse.Data.Toy.Ring8().Sample(100, WganCourse.Runtime.Seeds.Generator(1)),
+                WganCourse.Data.Toy.Ring8()) }),
+            new[] { RingOutcome.Converged }, TimeSpan.Zero, 250) { Provenance = provenance };
+        live.AfterRun(new[] { Row(RingObjective.LossA, "read from LossA-0123456789abcdef.bin (…)") });
+        var line = Assert.IsType<WganCourse.Plots.ProgressLine>(live.Current);
+        Assert.Equal(250, line.Step);
+        Assert.Contains("GAN loss A (sat.) (1 of 2) read from the store", line.Extra);
+        live.AfterRun(new[] { Row(RingObjective.LossB, "trained here, stored as LossB-….bin") });
+        line = Assert.IsType<WganCourse.Plots.ProgressLine>(live.Current);
+        Assert.Contains("(2 of 2) trained: all rows ready", line.Extra);
+    }
 }
