@@ -42,12 +42,8 @@ public static class MatchedRingClaims
     public static ClaimResult ModeCollapse(MatchedRingRow lossA, MatchedRingRow lossB,
                                            double assumedRate = LossBCollapseRate)
     {
-        Matched(lossA, lossB);
-        int n = lossB.Outcomes.Count, cb = lossB.Collapsed, ca = lossA.Collapsed;
-        var t = Binomial.Threshold(n, assumedRate, Claim.FalseFailureRate);
-        double sd = Math.Sqrt(n * assumedRate * (1 - assumedRate));
-        bool holds = t.K >= 1 && cb >= t.K && ca < cb; // k = 0 judges nothing: fail
-        double margin = Math.Min(cb - t.K, cb - ca - 1) / sd;
+        var (n, cb, ca) = (lossB.Outcomes.Count, lossB.Collapsed, lossA.Collapsed);
+        var (t, holds, margin) = FewerThanB(lossB, new[] { lossA }, assumedRate);
         return Claim.That("03.mode-collapse",
             "same networks, batch, steps and seeds: loss B collapses (on the data, ≤ 4 of 8 modes " +
             "with ≥ 1 %) on at least k seeds, and loss A on fewer seeds than loss B",
@@ -155,15 +151,8 @@ public static class MatchedRingClaims
     public static ClaimResult CollapseOrder(MatchedRingRow lossB,
         IReadOnlyList<MatchedRingRow> wassersteins, double assumedRate = LossBCollapseRate)
     {
-        ArgumentNullException.ThrowIfNull(wassersteins);
-        if (wassersteins.Count == 0) throw new ArgumentException("no row to compare",
-            nameof(wassersteins));
-        foreach (var w in wassersteins) Matched(lossB, w);
-        int n = lossB.Outcomes.Count, cb = lossB.Collapsed;
-        var t = Binomial.Threshold(n, assumedRate, Claim.FalseFailureRate);
-        double sd = Math.Sqrt(n * assumedRate * (1 - assumedRate));
-        bool holds = t.K >= 1 && cb >= t.K && wassersteins.All(w => w.Collapsed < cb);
-        double margin = Math.Min(cb - t.K, wassersteins.Min(w => cb - w.Collapsed - 1)) / sd;
+        var (n, cb) = (lossB.Outcomes.Count, lossB.Collapsed);
+        var (t, holds, margin) = FewerThanB(lossB, wassersteins, assumedRate);
         return Claim.That("08.ring-collapse-order",
             "same networks, batch, steps and seeds: loss B collapses (on the data, ≤ 4 of 8 " +
             "modes with ≥ 1 %) on at least k seeds, and each Wasserstein objective on fewer",
@@ -175,6 +164,23 @@ public static class MatchedRingClaims
             holds: holds, margin: margin,
             note: $"outcomes (conv / part / coll / not): B {Counts(lossB)}; " +
                   string.Join("; ", wassersteins.Select(w => $"{w.Name} {Counts(w)}")));
+    }
+
+    /// <summary>The rule of `03.mode-collapse` and `08.ring-collapse-order`: loss B collapses on at
+    /// least k of n seeds (binomial threshold at <paramref name="assumedRate"/>; k = 0 judges
+    /// nothing and fails) and every other row on fewer seeds than B. Margin: the smallest slack in
+    /// units of √(n p (1 − p)).</summary>
+    static ((int K, double FalseFailure) T, bool Holds, double Margin) FewerThanB(
+        MatchedRingRow lossB, IReadOnlyList<MatchedRingRow> others, double assumedRate)
+    {
+        ArgumentNullException.ThrowIfNull(others);
+        if (others.Count == 0) throw new ArgumentException("no row to compare", nameof(others));
+        foreach (var o in others) Matched(o, lossB);
+        int n = lossB.Outcomes.Count, cb = lossB.Collapsed;
+        var t = Binomial.Threshold(n, assumedRate, Claim.FalseFailureRate);
+        double sd = Math.Sqrt(n * assumedRate * (1 - assumedRate));
+        bool holds = t.K >= 1 && cb >= t.K && others.All(o => o.Collapsed < cb);
+        return (t, holds, Math.Min(cb - t.K, others.Min(o => cb - o.Collapsed - 1)) / sd);
     }
 
     static List<double> OnData(MatchedRingRow row) => row.Summary.Reports
